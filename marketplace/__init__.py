@@ -1,0 +1,1 @@
+"""Chợ Phiên: the composition layer (app, accounts, stalls, orders, views)."""

@@ -1,0 +1,70 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from marketplace import config as config_module
+from marketplace import errors, i18n, security, templating
+from marketplace.auth import configure_login
+from marketplace.config import REPO_ROOT
+from marketplace.extensions import csrf, database, limiter, login_manager
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the Chợ Phiên application."""
+    overrides = dict(test_config or {})
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", "") or _env_instance() or REPO_ROOT / "instance"
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(REPO_ROOT / "templates"),
+    )
+    app.config.from_mapping(config_module.load(instance_path, overrides))
+    logging.basicConfig(level=logging.INFO)
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    database.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    configure_login()
+    limiter.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _env_instance() -> str | None:
+    """Return INSTANCE_PATH from the environment, if set."""
+    return os.environ.get("INSTANCE_PATH")
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Attach every view blueprint."""
+    from marketplace.views import account, admin, storefront
+
+    app.register_blueprint(storefront.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    """Attach the operational commands."""
+    from marketplace import cli
+
+    cli.init_app(app)

@@ -1,0 +1,103 @@
+"""Operational commands: flask --app wsgi db|users|demo …"""
+
+from __future__ import annotations
+
+import click
+from alembic import command
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from marketplace import migrate
+from marketplace.extensions import database
+from marketplace.users import services as users
+from marketplace.users.models import Role
+
+db_cli = AppGroup("db", help="Create, upgrade and check the database schema.")
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="The demo market.")
+
+
+def _url() -> str:
+    return current_app.config["DATABASE_URL"]
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema (default: to the newest revision)."""
+    migrate.upgrade(_url(), revision)
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert the schema to an older revision."""
+    migrate.downgrade(_url(), revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the schema's current revision."""
+    command.current(migrate.alembic_config(_url()), verbose=False)
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations differ."""
+    migrate.check(_url())
+    click.echo("models and migrations agree")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between models and schema."""
+    command.revision(migrate.alembic_config(_url()), message=message, autogenerate=True)
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="Quản trị viên", show_default=True)
+def create_admin(email: str, password: str, name: str) -> None:
+    """Create an administrator account (or promote an existing one)."""
+    with database.new_session() as session:
+        user = users.find_user(session, email)
+        try:
+            if user is None:
+                user = users.create_user(session, email, password, name, role=Role.ADMIN)
+            else:
+                user.role = Role.ADMIN
+                users.set_password(session, user, password)
+        except users.AccountError as exc:
+            raise click.ClickException(_ACCOUNT_ERRORS.get(str(exc), str(exc))) from exc
+        session.commit()
+        click.echo(f"administrator {user.email} ready")
+
+
+_ACCOUNT_ERRORS = {
+    "invalid_email": "invalid email address",
+    "password_too_short": f"password must have at least {users.MIN_PASSWORD_LENGTH} characters",
+}
+
+
+@demo_cli.command("load")
+@click.option("--force", is_flag=True, help="Load even on an HTTPS (production-looking) site.")
+def demo_load(force: bool) -> None:
+    """Load the demo market (idempotent; demo passwords are public, so not on production)."""
+    from marketplace import demo
+
+    if current_app.config["PUBLIC_BASE_URL"].startswith("https://") and not force:
+        raise click.ClickException("refusing to load public demo logins on an HTTPS site")
+
+    with database.new_session() as session:
+        created = demo.load(session)
+        session.commit()
+    click.echo(demo.summary(created))
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for group in (db_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

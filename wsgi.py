@@ -1,0 +1,3 @@
+from marketplace.app import create_app
+
+app = create_app()
