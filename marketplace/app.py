@@ -14,7 +14,7 @@ from marketplace import config as config_module
 from marketplace import errors, i18n, security, templating
 from marketplace.auth import configure_login
 from marketplace.config import REPO_ROOT
-from marketplace.extensions import csrf, database, limiter, login_manager
+from marketplace.extensions import Database, csrf, limiter, login_manager
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -35,7 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    database.init_app(app)
+    Database().init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     configure_login()

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from marketplace import migrate
-from marketplace.extensions import database
+from marketplace.extensions import get_database
 from marketplace.users import services as users
 from marketplace.users.models import Role
 
@@ -62,7 +62,7 @@ def db_revision(message: str) -> None:
 @click.option("--name", default="Quản trị viên", show_default=True)
 def create_admin(email: str, password: str, name: str) -> None:
     """Create an administrator account (or promote an existing one)."""
-    with database.new_session() as session:
+    with get_database().new_session() as session:
         user = users.find_user(session, email)
         try:
             if user is None:
@@ -84,14 +84,19 @@ _ACCOUNT_ERRORS = {
 
 @demo_cli.command("load")
 @click.option("--force", is_flag=True, help="Load even on an HTTPS (production-looking) site.")
-def demo_load(force: bool) -> None:
+@click.option("--if-empty", is_flag=True, help="Do nothing when the market already has accounts.")
+def demo_load(force: bool, if_empty: bool) -> None:
     """Load the demo market (idempotent; demo passwords are public, so not on production)."""
     from marketplace import demo
 
     if current_app.config["PUBLIC_BASE_URL"].startswith("https://") and not force:
         raise click.ClickException("refusing to load public demo logins on an HTTPS site")
 
-    with database.new_session() as session:
+    with get_database().new_session() as session:
+        if if_empty and not demo.is_empty(session):
+            click.echo("the market already has data; demo not loaded")
+            click.echo(demo.summary([]))
+            return
         created = demo.load(session)
         session.commit()
     click.echo(demo.summary(created))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.users import services as users
-from marketplace.users.models import Role
+from marketplace.users.models import Role, User
 
 DEMO_PASSWORD = "chophien-demo"  # noqa: S105 -- public by design, refused on HTTPS sites
 DEMO_ACCOUNTS = (
@@ -13,6 +14,11 @@ DEMO_ACCOUNTS = (
     ("nongdan@chophien.example", "HTX Chè Tân Cương", Role.SELLER),
     ("khach@chophien.example", "Nguyễn Thị Lan", Role.SHOPPER),
 )
+
+
+def is_empty(session: Session) -> bool:
+    """Return whether the market has no accounts yet."""
+    return session.scalar(select(User.id).limit(1)) is None
 
 
 def load(session: Session) -> list[str]:

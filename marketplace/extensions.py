@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -38,13 +38,15 @@ class Database:
         return self.factory()
 
 
-database = Database()
+def get_database(app: Flask | None = None) -> Database:
+    """Return the Database of an app (default: the current one)."""
+    return (app or current_app).extensions["market_db"]
 
 
 def db_session() -> Session:
     """Return this request's (or app context's) session, opening it lazily."""
     if "db_session" not in g:
-        g.db_session = database.factory()
+        g.db_session = get_database().factory()
     return g.db_session
 
 

@@ -20,7 +20,7 @@ def send_mail(config: dict[str, Any], to: str, subject: str, body: str) -> Path 
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="chophien.local")
+    msg["Message-ID"] = make_msgid(domain="chophien.example")
     msg.set_content(body)
     if config.get("MAIL_SERVER"):
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:

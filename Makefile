@@ -1,0 +1,58 @@
+# Chợ Phiên — the two commands are `make run` and `make test`.
+PORT ?= 5000
+WORKERS ?= 2
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+MO := marketplace/translations/vi/LC_MESSAGES/messages.mo
+PO := marketplace/translations/vi/LC_MESSAGES/messages.po
+
+.PHONY: install run serve test lint format translations migrate demo
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+$(MO): $(PO) $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d marketplace/translations -D messages >/dev/null
+
+install: $(STAMP) $(MO)  ## the virtual environment with the project and its tools
+
+migrate: install  ## create or upgrade the database schema
+	$(FLASK) db upgrade
+
+demo: migrate  ## load the demo market into an empty database
+	$(FLASK) demo load --if-empty
+
+run: demo  ## install, migrate, load the demo market and serve on 127.0.0.1:$(PORT)
+	@echo ""
+	@echo "  Chợ Phiên is starting at http://127.0.0.1:$(PORT)/"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+serve: migrate  ## production-like: gunicorn with $(WORKERS) workers
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+lint: install  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint  ## the whole suite on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the suite again on $${TEST_DATABASE_URL%%@*}@… =="; \
+		$(BIN)/python -m pytest; \
+	fi
+
+translations: install  ## extract strings and update the catalogs (then translate the new ones)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* node_modules tests instance' \
+		--no-location --sort-output --project=cho-phien -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching
