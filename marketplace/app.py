@@ -56,11 +56,13 @@ def _env_instance() -> str | None:
 
 def _register_blueprints(app: Flask) -> None:
     """Attach every view blueprint."""
-    from marketplace.views import account, admin, storefront
+    from marketplace import media
+    from marketplace.views import BLUEPRINTS
 
-    app.register_blueprint(storefront.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(media.bp)
+    app.jinja_env.globals["media_url"] = media.media_url
+    for blueprint in BLUEPRINTS():
+        app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:

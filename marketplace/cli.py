@@ -7,6 +7,7 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from catalog.categories import ensure_categories
 from marketplace import migrate
 from marketplace.extensions import get_database
 from marketplace.users import services as users
@@ -26,6 +27,12 @@ def _url() -> str:
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema (default: to the newest revision)."""
     migrate.upgrade(_url(), revision)
+    if revision == "head":
+        with get_database().new_session() as session:
+            added = ensure_categories(session)
+            session.commit()
+        if added:
+            click.echo(f"{added} OCOP categories added")
     click.echo(f"database at {revision}")
 
 

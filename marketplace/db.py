@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -56,3 +57,10 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def as_utc(value: datetime) -> datetime:
     """Attach UTC to a naive datetime read back from SQLite."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def enum_column(cls: type[enum.Enum], length: int = 16) -> Enum:
+    """Store an enum by its value in a plain string column (portable, readable in SQL)."""
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )

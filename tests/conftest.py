@@ -15,6 +15,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from catalog.categories import ensure_categories
 from marketplace import migrate
 from marketplace.app import create_app
 from marketplace.config import REPO_ROOT
@@ -72,6 +73,9 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
+    with get_database(app).new_session() as session:
+        ensure_categories(session)
+        session.commit()
     yield app
     engine = get_database(app).engine
     with engine.begin() as conn:

@@ -1,0 +1,1 @@
+"""Seller stalls (gian hàng): application, approval, staff, audit log."""
