@@ -1,0 +1,1 @@
+"""Carts, checkouts and per-stall orders."""
