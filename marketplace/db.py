@@ -64,3 +64,10 @@ def enum_column(cls: type[enum.Enum], length: int = 16) -> Enum:
     return Enum(
         cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
     )
+
+
+def expire_loaded(session: Session, model: type, pk: int, *attributes: str) -> None:
+    """Forget stale column values of a loaded object after a bulk UPDATE changed its row."""
+    obj = session.identity_map.get(session.identity_key(model, pk))
+    if obj is not None:
+        session.expire(obj, list(attributes) or None)
