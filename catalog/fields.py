@@ -12,6 +12,7 @@ SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9\-]{1,78}[a-z0-9])")
 MAX_PRICE_VND = 2_000_000_000
 MAX_STOCK = 10_000_000
 # GS1 batch/lot: up to 20 characters of GS1's "82-character set"; we accept its safe subset.
+_BLANK_RUNS = re.compile(r"\n{3,}")
 LOT_RE = re.compile(r"[A-Za-z0-9!%&'()*+,\-./:;<=>?_\"]{1,20}")
 
 
@@ -24,9 +25,21 @@ class FieldError(ValueError):
         self.code = code
 
 
-def text(field: str, value: str | None, *, max_length: int, required: bool = True) -> str:
+def text(
+    field: str,
+    value: str | None,
+    *,
+    max_length: int,
+    required: bool = True,
+    multiline: bool = False,
+) -> str:
     """Return the value NFC-normalised and trimmed, enforcing presence and length."""
-    cleaned = normalise(value or "")
+    if multiline:
+        # Keep the paragraphs a farmer typed; tidy spaces inside each line.
+        lines = [normalise(line) for line in (value or "").replace("\r\n", "\n").split("\n")]
+        cleaned = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    else:
+        cleaned = normalise(value or "")
     if required and not cleaned:
         raise FieldError(field, "required", f"{field} is required")
     if len(cleaned) > max_length:

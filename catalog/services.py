@@ -80,7 +80,7 @@ def product_data(**raw: Any) -> ProductData:
         stock=fields.stock(raw.get("stock", 0)),
         province_code=int(raw["province_code"]),
         description=fields.text(
-            "description", raw.get("description"), max_length=20_000, required=False
+            "description", raw.get("description"), max_length=20_000, required=False, multiline=True
         ),
         gtin=clean_gtin(raw.get("gtin")),
         farm_id=raw.get("farm_id") or None,

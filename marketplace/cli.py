@@ -16,6 +16,7 @@ from marketplace.users.models import Role
 db_cli = AppGroup("db", help="Create, upgrade and check the database schema.")
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="The demo market.")
+catalog_cli = AppGroup("catalog", help="Import and export catalogs as CSV.")
 
 
 def _url() -> str:
@@ -95,6 +96,7 @@ _ACCOUNT_ERRORS = {
 def demo_load(force: bool, if_empty: bool) -> None:
     """Load the demo market (idempotent; demo passwords are public, so not on production)."""
     from marketplace import demo
+    from marketplace.media import get_storage
 
     if current_app.config["PUBLIC_BASE_URL"].startswith("https://") and not force:
         raise click.ClickException("refusing to load public demo logins on an HTTPS site")
@@ -104,12 +106,56 @@ def demo_load(force: bool, if_empty: bool) -> None:
             click.echo("the market already has data; demo not loaded")
             click.echo(demo.summary([]))
             return
-        created = demo.load(session)
+        created = demo.load(session, get_storage())
         session.commit()
     click.echo(demo.summary(created))
 
 
+@catalog_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--max-rows", type=int, default=1_000_000, show_default=True)
+@click.option("--max-mb", type=int, default=500, show_default=True, help="Largest file accepted.")
+def catalog_import(path: str, max_rows: int, max_mb: int) -> None:
+    """Import a trusted catalog CSV (creates stalls, categories, farms; certificates verified)."""
+    from marketplace.imports import ImportRejected, import_catalog
+
+    with open(path, "rb") as f:
+        data = f.read(max_mb * 1024 * 1024 + 1)
+    with get_database().new_session() as session:
+        try:
+            summary = import_catalog(
+                session, data, trusted=True, max_bytes=max_mb * 1024 * 1024, max_rows=max_rows
+            )
+        except ImportRejected as exc:
+            for issue in exc.issues:
+                click.echo(f"{path}: {issue}", err=True)
+            click.echo(f"{len(exc.issues)} problem(s); nothing was imported", err=True)
+            raise SystemExit(1) from None
+        session.commit()
+    click.echo(str(summary))
+
+
+@catalog_cli.command("export")
+@click.option("--stall", "slug", required=True, help="The stall's address (slug).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Default: stdout.")
+def catalog_export(slug: str, out: str | None) -> None:
+    """Write a stall's catalog as CSV (UTF-8 with BOM, formula-safe)."""
+    from marketplace.imports import export_stall
+    from marketplace.stalls.services import stall_by_slug
+
+    with get_database().new_session() as session:
+        stall = stall_by_slug(session, slug)
+        if stall is None:
+            raise click.ClickException(f"no stall has the address {slug!r}")
+        data = export_stall(session, stall)
+    if out:
+        with open(out, "wb") as f:
+            f.write(data)
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (db_cli, users_cli, demo_cli):
+    for group in (db_cli, users_cli, demo_cli, catalog_cli):
         app.cli.add_command(group)

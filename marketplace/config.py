@@ -22,6 +22,9 @@ ENV_KEYS = (
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_API_BASE",
     "STRIPE_JS_URL",
+    "VIETQR_BANK_BIN",
+    "VIETQR_ACCOUNT",
+    "VIETQR_ACCOUNT_NAME",
     "MAIL_SERVER",
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
@@ -30,7 +33,7 @@ ENV_KEYS = (
     "LOGIN_LIMIT_ACCOUNT",
     "LOGIN_LIMIT_ADDRESS",
 )
-ENV_INTS = ("MAIL_PORT", "PROXY_FIX_X_FOR", "PASSWORD_RESET_MAX_AGE")
+ENV_INTS = ("MAIL_PORT", "PROXY_FIX_X_FOR", "PASSWORD_RESET_MAX_AGE", "ORDER_COMMISSION_BP")
 ENV_BOOLS = ("MAIL_USE_TLS", "SESSION_COOKIE_SECURE")
 
 
@@ -48,6 +51,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "STRIPE_WEBHOOK_SECRET": "",
         "STRIPE_API_BASE": "",
         "STRIPE_JS_URL": "https://js.stripe.com/v3/",
+        # The market's own account for VietQR transfers (a stall may use its own instead).
+        "VIETQR_BANK_BIN": "",
+        "VIETQR_ACCOUNT": "",
+        "VIETQR_ACCOUNT_NAME": "",
+        # Commission of a stall whose rate was never set, in basis points (500 = 5 %).
+        "ORDER_COMMISSION_BP": 500,
         "MAIL_SERVER": "",
         "MAIL_PORT": 587,
         "MAIL_USE_TLS": True,

@@ -89,3 +89,82 @@ def make_certificate(session: Session, stall, product=None, **overrides: Any):
     }
     values.update(overrides)
     return catalog.submit_certificate(session, stall.id, **values)
+
+
+def make_image(session: Session, product, **overrides: Any):
+    """Attach a photo record to a product (no files are written)."""
+    from catalog import services as catalog
+
+    n = next(_seq)
+    values: dict[str, Any] = {"key": f"products/ab/photo{n}", "width": 1200, "height": 900}
+    values.update(overrides)
+    return catalog.add_image(session, product, **values)
+
+
+def make_farm(session: Session, stall, **overrides: Any):
+    """Create a farm (or cooperative member) of a stall."""
+    from traceability.models import Farm, FarmKind
+
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "stall_id": stall.id,
+        "name": f"Vườn chè nhà {n}",
+        "kind": FarmKind.MEMBER,
+        "province_code": stall.province_code,
+    }
+    values.update(overrides)
+    farm = Farm(**values)
+    session.add(farm)
+    session.flush()
+    return farm
+
+
+def add_person(session: Session, stall, role: str, user: User | None = None) -> User:
+    """Give a user (a new seller by default) a role in a stall."""
+    from marketplace.stalls.models import StaffRole, StallStaff
+
+    user = user or make_user(session, role=Role.SELLER)
+    session.add(StallStaff(stall_id=stall.id, user_id=user.id, role=StaffRole(role)))
+    session.flush()
+    return user
+
+
+def jpeg_bytes(width: int = 320, height: int = 240, colour: str = "#2e8b57") -> bytes:
+    """Return a real, small JPEG photo made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    """Return a minimal but complete PDF document."""
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+CATALOG_HEADER = (
+    "stall,sku,name,category,price_vnd,unit,stock,ocop_stars,province,description,"
+    "certifications,gtin,lot,farm,harvest_date"
+)
+
+
+def catalog_csv(*rows: str, header: str = CATALOG_HEADER, encoding: str = "utf-8") -> bytes:
+    """Return a catalog CSV file (header and the given lines) as bytes."""
+    return "\n".join([header, *rows]).encode(encoding) + b"\n"
+
+
+def make_lot(session: Session, product, **overrides: Any):
+    """Create a lot of a product (with its short link when the product has no GTIN)."""
+    from traceability import services as trace
+
+    n = next(_seq)
+    values: dict[str, Any] = {"code": f"LO{n:04d}", "quantity": 100, "unit": "hộp"}
+    values.update(overrides)
+    return trace.create_lot(session, product, values.pop("code"), **values)

@@ -95,6 +95,9 @@ class Lot(Base):
     recall_reason: Mapped[str | None] = mapped_column(Text)
     scan_count: Mapped[int] = mapped_column(Integer, default=0)
     first_scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The chain's length and newest hash, so deleting the newest events is noticed too.
+    chain_length: Mapped[int] = mapped_column(Integer, default=0)
+    chain_head: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     farms: Mapped[list[Farm]] = relationship(secondary=lot_farms, lazy="selectin")
@@ -140,7 +143,8 @@ class TraceEvent(Base):
     disposition: Mapped[str | None] = mapped_column(String(40))
     event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    farm_id: Mapped[int | None] = mapped_column(ForeignKey("trace_farms.id", ondelete="SET NULL"))
+    # RESTRICT: the farm is part of the hashed record, so a farm with events stays.
+    farm_id: Mapped[int | None] = mapped_column(ForeignKey("trace_farms.id", ondelete="RESTRICT"))
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("mkt_users.id", ondelete="SET NULL")
     )

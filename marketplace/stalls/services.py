@@ -63,7 +63,11 @@ def check_profile(values: dict[str, Any]) -> dict[str, Any]:
         )
         or None,
         "description": fields.text(
-            "description", values.get("description"), max_length=5000, required=False
+            "description",
+            values.get("description"),
+            max_length=5000,
+            required=False,
+            multiline=True,
         ),
     }
     province = regions.province(int(values.get("province_code") or 0))
@@ -177,6 +181,9 @@ def add_staff(session: Session, stall: Stall, actor: User, email: str, role: Sta
         select(StallStaff).where(StallStaff.stall_id == stall.id, StallStaff.user_id == user.id)
     )
     if existing is not None:
+        owners = [s for s in stall.staff if s.role == StaffRole.OWNER]
+        if existing.role == StaffRole.OWNER and role != StaffRole.OWNER and len(owners) <= 1:
+            raise StallError("role", "last_owner", "a stall needs at least one owner")
         existing.role = role
     else:
         session.add(StallStaff(stall_id=stall.id, user_id=user.id, role=role))

@@ -34,6 +34,7 @@ def field_error(exc: FieldError) -> str:
         "no_such_account": _("No account uses this email. Ask the person to register first."),
         "owner_only": _("Only an owner of the stall can do this."),
         "last_owner": _("A stall needs at least one owner."),
+        "farm_name_taken": _("The stall already has a farm or member with this name."),
     }
     return messages.get(exc.code, _("This value is not valid."))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy import text
 
+from marketplace import catalog_display as display
+from marketplace import catalog_queries as queries
 from marketplace.extensions import db_session
 
 bp = Blueprint("storefront", __name__)
@@ -12,8 +14,16 @@ bp = Blueprint("storefront", __name__)
 
 @bp.route("/")
 def home() -> str:
-    """Introduce the OCOP market."""
-    return render_template("storefront/home.html")
+    """Introduce the OCOP market with featured stalls and the newest products."""
+    session = db_session()
+    return render_template(
+        "storefront/home.html",
+        stalls=[
+            (stall, count, display.location(stall.province_code))
+            for stall, count in queries.featured_stalls(session)
+        ],
+        products=queries.newest_products(session, queries.today()),
+    )
 
 
 @bp.route("/healthz")

@@ -1,7 +1,7 @@
-"""orders payments search outbox
+"""traceability events, orders, payments, search outbox
 
-Revision ID: 0004_orders_payments
-Revises: 0003_traceability
+Revision ID: 0003_trace_orders_payments
+Revises: 0002_stalls_catalog
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0004_orders_payments"
-down_revision: str | None = "0003_traceability"
+revision: str = "0003_trace_orders_payments"
+down_revision: str | None = "0002_stalls_catalog"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -307,11 +307,154 @@ def upgrade() -> None:
     with op.batch_alter_table("mkt_order_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_mkt_order_items_order_id"), ["order_id"], unique=False)
 
+    op.create_table(
+        "trace_product_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["catalog_products.id"],
+            name=op.f("fk_trace_product_links_product_id_catalog_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_product_links")),
+        sa.UniqueConstraint("product_id", name=op.f("uq_trace_product_links_product_id")),
+        sa.UniqueConstraint("token", name=op.f("uq_trace_product_links_token")),
+    )
+    op.create_table(
+        "trace_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("event_type", sa.String(length=32), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=True),
+        sa.Column("biz_step", sa.String(length=40), nullable=True),
+        sa.Column("disposition", sa.String(length=40), nullable=True),
+        sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("farm_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("corrects_event_id", sa.Integer(), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["corrects_event_id"],
+            ["trace_events.id"],
+            name=op.f("fk_trace_events_corrects_event_id_trace_events"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["farm_id"],
+            ["trace_farms.id"],
+            name=op.f("fk_trace_events_farm_id_trace_farms"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["lot_id"],
+            ["trace_lots.id"],
+            name=op.f("fk_trace_events_lot_id_trace_lots"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["mkt_users.id"],
+            name=op.f("fk_trace_events_recorded_by_id_mkt_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_events")),
+        sa.UniqueConstraint("lot_id", "seq", name=op.f("uq_trace_events_lot_id")),
+    )
+    op.create_table(
+        "trace_lot_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lot_id"],
+            ["trace_lots.id"],
+            name=op.f("fk_trace_lot_links_lot_id_trace_lots"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_lot_links")),
+        sa.UniqueConstraint("lot_id", name=op.f("uq_trace_lot_links_lot_id")),
+        sa.UniqueConstraint("token", name=op.f("uq_trace_lot_links_token")),
+    )
+    op.create_table(
+        "trace_units",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("serial", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("first_scanned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("scan_count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lot_id"],
+            ["trace_lots.id"],
+            name=op.f("fk_trace_units_lot_id_trace_lots"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_units")),
+        sa.UniqueConstraint("lot_id", "serial", name=op.f("uq_trace_units_lot_id")),
+    )
+    op.create_table(
+        "trace_scans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=True),
+        sa.Column("scanned_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("visitor", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lot_id"],
+            ["trace_lots.id"],
+            name=op.f("fk_trace_scans_lot_id_trace_lots"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["trace_units.id"],
+            name=op.f("fk_trace_scans_unit_id_trace_units"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_scans")),
+    )
+    with op.batch_alter_table("trace_scans", schema=None) as batch_op:
+        batch_op.create_index("ix_trace_scans_lot_time", ["lot_id", "scanned_at"], unique=False)
+
+    with op.batch_alter_table("trace_lots", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recall_reason", sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column("scan_count", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("first_scanned_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("chain_length", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(sa.Column("chain_head", sa.String(length=64), nullable=True))
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("trace_lots", schema=None) as batch_op:
+        batch_op.drop_column("chain_head")
+        batch_op.drop_column("chain_length")
+        batch_op.drop_column("first_scanned_at")
+        batch_op.drop_column("scan_count")
+        batch_op.drop_column("recall_reason")
+
+    with op.batch_alter_table("trace_scans", schema=None) as batch_op:
+        batch_op.drop_index("ix_trace_scans_lot_time")
+
+    op.drop_table("trace_scans")
+    op.drop_table("trace_units")
+    op.drop_table("trace_lot_links")
+    op.drop_table("trace_events")
+    op.drop_table("trace_product_links")
     with op.batch_alter_table("mkt_order_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mkt_order_items_order_id"))
 

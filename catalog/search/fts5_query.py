@@ -1,0 +1,102 @@
+"""FTS5 match expressions and SQL for the embedded backend's ranking model.
+
+Every term in an expression is a word produced by `analysis`, double-quoted, so nothing a
+shopper types is ever read as FTS5 syntax (operators, column filters, `*`, `^`, `NEAR`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from catalog.search import fuzzy
+from catalog.search.analysis import (
+    ACCENT,
+    EXACT,
+    FUZZY,
+    PREFIX,
+    QueryWord,
+)
+
+FOLDED_COLUMNS = {"name": "name_f", "meta": "cat_f stall_f farm_f", "description": "desc_f"}
+ACCENT_COLUMNS = {"name": "name_a", "meta": "cat_a stall_a farm_a", "description": "desc_a"}
+ALL_FOLDED = " ".join(FOLDED_COLUMNS.values())
+
+
+def quote(term: str) -> str:
+    """Return `term` as an FTS5 string, so it is only ever a word."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class WordPlan:
+    """The FTS5 alternatives one query word matches, looked up in the vocabulary once."""
+
+    word: QueryWord
+    exact: bool  # the folded word itself is indexed
+    longer: bool  # some indexed word extends it (prefix matches beyond the word itself)
+    typos: tuple[str, ...]  # indexed words one edit away, the word itself excluded
+
+    def alternatives(self) -> str:
+        """Return the OR of every form that makes this word match, unfiltered by column."""
+        forms = [quote(self.word.folded)]
+        if self.word.prefix and self.longer:
+            forms.append(quote(self.word.folded) + "*")
+        forms.extend(quote(t) for t in self.typos)
+        return "(" + " OR ".join(forms) + ")"
+
+    def kinds(self, group: str) -> list[tuple[int, str]]:
+        """Return (weight, expression) pairs whose sum scores this word in `group`."""
+        cols = "{" + FOLDED_COLUMNS[group] + "}"
+        exact = f"{cols}: {quote(self.word.folded)}"
+        weights: dict[str, int] = {}
+        if self.exact:
+            weights[exact] = EXACT
+        if self.word.accent and self.exact:
+            accent = "{" + ACCENT_COLUMNS[group] + "}: " + quote(self.word.accent)
+            weights[accent] = ACCENT
+        # Prefix and fuzzy sets include the exact one; when they add nothing, their weight
+        # joins the exact set's, saving a look-up.
+        if self.word.prefix:
+            expr = f"{cols}: {quote(self.word.folded)}*" if self.longer else exact
+            if self.longer or self.exact:
+                weights[expr] = weights.get(expr, 0) + PREFIX
+        if self.word.fuzzy and (self.typos or self.exact):
+            if self.typos:
+                forms = [quote(self.word.folded)] * self.exact + [quote(t) for t in self.typos]
+                expr = f"{cols}: (" + " OR ".join(forms) + ")"
+            else:
+                expr = exact
+            weights[expr] = weights.get(expr, 0) + FUZZY
+        return [(weight, expr) for expr, weight in weights.items()]
+
+
+def plan_words(conn: sqlite3.Connection, words: Sequence[QueryWord]) -> list[WordPlan]:
+    """Look up each query word's indexed forms."""
+    plans = []
+    for word in words:
+        typos: tuple[str, ...] = ()
+        if word.fuzzy:
+            typos = tuple(t for t in fuzzy.candidates(conn, word.folded) if t != word.folded)
+        exact = len(word.folded) < fuzzy.MIN_LENGTH or fuzzy.known(conn, word.folded)
+        longer = word.prefix and fuzzy.has_longer(conn, word.folded)
+        plans.append(WordPlan(word, exact, longer, typos))
+    return plans
+
+
+def match_expression(plans: Sequence[WordPlan]) -> str | None:
+    """Return the FTS5 expression of every word matching somewhere, or None if none can."""
+    parts = []
+    for plan in plans:
+        if not (plan.exact or plan.typos or (plan.word.prefix and plan.longer)):
+            return None
+        parts.append("{" + ALL_FOLDED + "}: " + plan.alternatives())
+    return " AND ".join(parts)
+
+
+def in_name_expression(plans: Sequence[WordPlan]) -> str | None:
+    """Return the expression of products whose name has every word as such, if any can."""
+    if not all(plan.exact for plan in plans):
+        return None
+    return " AND ".join("{name_f}: " + quote(plan.word.folded) for plan in plans)
