@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 MO := marketplace/translations/vi/LC_MESSAGES/messages.mo
 PO := marketplace/translations/vi/LC_MESSAGES/messages.po
 
-.PHONY: install run serve test lint format translations migrate demo
+.PHONY: install run serve test lint format translations migrate demo e2e bench bench-load bench-search
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ migrate: install  ## create or upgrade the database schema
 
 demo: migrate  ## load the demo market into an empty database
 	$(FLASK) demo load --if-empty
+	$(FLASK) search sync
 
 run: demo  ## install, migrate, load the demo market and serve on 127.0.0.1:$(PORT)
 	@echo ""
@@ -46,11 +47,32 @@ format: install
 	$(BIN)/ruff format .
 
 test: lint  ## the whole suite on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest --ignore=tests/e2e
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on $${TEST_DATABASE_URL%%@*}@… =="; \
-		$(BIN)/python -m pytest; \
+		$(BIN)/python -m pytest --ignore=tests/e2e; \
 	fi
+
+# The browser journeys drive Debian's chromium (never a downloaded browser); axe-core comes
+# from node_modules (npm ci), never a CDN. Screenshots land in tests/artifacts/e2e/.
+e2e: install  ## real-browser journeys at phone and desktop sizes, with axe-core checks
+	@test -x /usr/bin/chromium || { echo "make e2e needs /usr/bin/chromium: apt-get install chromium"; exit 1; }
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/e2e
+
+bench: bench-load bench-search  ## every benchmark (record the figures in docs/PERFORMANCE.md)
+
+bench-load: install  ## gunicorn + PostgreSQL, demo market + 100,000 products, 60 s of mixed traffic
+	$(BIN)/python bench/load.py
+
+bench-search: install  ## import 10,000 and 100,000 products, then time the search query mix
+	$(BIN)/python -m bench.search
+
+.PHONY: bench-trace
+bench: bench-trace
+bench-trace: install  ## provenance page vs a bare Flask hello (same gunicorn), 304s, 1,000 labels
+	$(BIN)/python bench/trace.py
 
 translations: install  ## extract strings and update the catalogs (then translate the new ones)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* node_modules tests instance' \

@@ -62,6 +62,8 @@ SCHEMAS: dict[str, Any] = {
             "stall",
             "url",
             "images",
+            "trace_url",
+            "qr_url",
         ],
         "properties": {
             "sku": _STRING,
@@ -93,6 +95,20 @@ SCHEMAS: dict[str, Any] = {
             },
             "url": {"type": "string", "format": "uri", "description": "The product's page."},
             "images": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "trace_url": {
+                "type": "string",
+                "format": "uri",
+                "description": "What the product's QR code opens: the GS1 Digital Link of its "
+                "current lot (the newest active, unexpired one), else of the product; /t/{token} "
+                "for products without a GTIN. Resolved at /01/… and /t/… (see "
+                "/.well-known/gs1resolver).",
+            },
+            "qr_url": {
+                "type": "string",
+                "format": "uri",
+                "description": "A PNG QR code encoding exactly trace_url (replace /qr/png/ by "
+                "/qr/svg/ for SVG).",
+            },
         },
     },
     "Certificate": {
@@ -169,6 +185,79 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or _STRING}  # fmt: skip
+
+
+def _int(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+_FACET = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["value", "count"],
+        "properties": {
+            "value": {"type": ["string", "integer"]},
+            "count": {"type": "integer", "minimum": 1},
+            "label": {"type": "string", "description": "Category name (category facet only)."},
+        },
+    },
+}
+_SEARCH_RESULT = {
+    "type": "object",
+    "required": ["total", "page", "per_page", "items", "facets", "suggestion"],
+    "properties": {
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+        "facets": {
+            "type": "object",
+            "required": ["category", "province", "ocop_stars", "certification"],
+            "properties": {
+                "category": _FACET,
+                "province": _FACET,
+                "ocop_stars": _FACET,
+                "certification": _FACET,
+            },
+        },
+        "suggestion": {"type": ["string", "null"], "description": "Did you mean … (few results)."},
+    },
+}
+_SUGGESTIONS = {
+    "type": "object",
+    "required": ["query", "suggestions"],
+    "properties": {
+        "query": _STRING,
+        "suggestions": {
+            "type": "array",
+            "maxItems": 8,
+            "items": {
+                "type": "object",
+                "required": ["kind", "label", "url"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["category", "stall", "product"]},
+                    "label": _STRING,
+                    "url": {"type": "string", "format": "uri"},
+                },
+            },
+        },
+    },
+}
+_BAD_PARAMETER = {
+    "description": "A parameter is invalid; error.field names it.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_UNAVAILABLE = {
+    "description": "Search is temporarily unavailable (Retry-After says when to try again).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
 PATHS: dict[str, Any] = {
     "/api/v1/products/{slug}/{sku}": {
         "get": {
@@ -206,6 +295,49 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _ok("The wards.", {"type": "array", "items": _ref("Ward")}),
                 "404": _NOT_FOUND,
+            },
+        }
+    },
+    "/api/v1/products": {
+        "get": {
+            "operationId": "searchProducts",
+            "summary": "Search or list products, with filters, facets, sorting and paging",
+            "description": "Every parameter is optional: without q every public product is "
+            "listed (newest first), filters still apply. Text is matched without accents, "
+            "with one typo per word of 4+ letters, and the last word as a prefix. Facets count "
+            "every match with all filters applied. A bad value gives 400 with the parameter "
+            "named in error.field; 503 means search is briefly unavailable.",
+            "parameters": [
+                _query("q", "Words to search for (accents optional).", _STRING),
+                _query("category", "A category slug; a group includes its sub-categories."),
+                _query("province", "A province: short name, full name or code."),
+                _query("min_stars", "Verified OCOP stars at least.", _int(1, 5)),
+                _query("certification", "ocop, vietgap, globalgap or organic."),
+                _query("min_price", "Lowest price in đồng.", _int(0, 10**12)),
+                _query("max_price", "Highest price in đồng.", _int(0, 10**12)),
+                _query(
+                    "sort",
+                    "Order of the results.",
+                    {"type": "string", "enum": ["relevance", "price_asc", "price_desc", "newest"]},
+                ),
+                _query("page", "Page number (page * per_page <= 10000).", _int(1, 10000)),
+                _query("per_page", "Results per page (default 24).", _int(1, 100)),
+            ],
+            "responses": {
+                "200": _ok("One page of results.", _SEARCH_RESULT),
+                "400": _BAD_PARAMETER,
+                "503": _UNAVAILABLE,
+            },
+        }
+    },
+    "/api/v1/suggest": {
+        "get": {
+            "operationId": "suggest",
+            "summary": "Up to 8 completions for a search box: categories, stalls, products",
+            "parameters": [_query("q", "What the shopper has typed so far.", _STRING)],
+            "responses": {
+                "200": _ok("The completions.", _SUGGESTIONS),
+                "503": _UNAVAILABLE,
             },
         }
     },

@@ -18,6 +18,7 @@ from catalog.services import Badges, badges_for
 from marketplace.catalog_display import province_short
 from marketplace.formatting import VIETNAM
 from marketplace.stalls.models import Stall, StallStatus
+from marketplace.trace_links import qr_url, trace_urls
 
 PER_PAGE = 24
 
@@ -147,21 +148,26 @@ def category_products(
     return _listing(session, rows, count, page, day)
 
 
-def newest_products(session: Session, day: date, limit: int = 12) -> list[Card]:
-    """Return the newest active products of approved stalls."""
-    rows, _ = _visible_products()
+def newest_products(
+    session: Session, day: date, limit: int = 12, among: Sequence[int] | None = None
+) -> list[Card]:
+    """Return the newest active products of approved stalls (only ids `among`, if given)."""
+    rows, _ = _visible_products(*([Product.id.in_(list(among))] if among is not None else []))
     found = session.execute(rows.limit(limit)).all()
     badges = badges_for(session, [product for product, _ in found], day)
     return [Card(product, stall, badges[product.id]) for product, stall in found]
 
 
-def featured_stalls(session: Session, limit: int = 6) -> list[tuple[Stall, int]]:
-    """Return approved stalls with the most active products, and that number."""
+def featured_stalls(
+    session: Session, limit: int = 6, among: Sequence[int] | None = None
+) -> list[tuple[Stall, int]]:
+    """Return approved stalls with the most active products, and that number (ids `among`)."""
     products = func.count(Product.id)
+    only = [Stall.id.in_(list(among))] if among is not None else []
     rows = session.execute(
         select(Stall, products)
         .join(Product, (Product.stall_id == Stall.id) & (Product.status == ProductStatus.ACTIVE))
-        .where(Stall.status == StallStatus.APPROVED)
+        .where(Stall.status == StallStatus.APPROVED, *only)
         .group_by(Stall.id)
         .options(lazyload(Stall.staff))
         .order_by(products.desc(), Stall.id.desc())
@@ -217,11 +223,12 @@ def product_certificates(session: Session, product: Product) -> list[Certificate
 def product_objects(
     session: Session, products: Sequence[Product], base_url: str, day: date
 ) -> list[dict[str, Any]]:
-    """Return the public JSON objects of products (two queries, whatever their number)."""
+    """Return the public JSON objects of products (a fixed number of queries)."""
     products = list(products)
     if not products:
         return []
     badges = badges_for(session, products, day)
+    traces = trace_urls(session, products, base_url, day)
     stalls = {
         stall.id: stall
         for stall in session.scalars(
@@ -248,6 +255,8 @@ def product_objects(
                 "stall": {"slug": stall.slug, "name": stall.name},
                 "url": base_url + product_path(stall.slug, product.sku),
                 "images": [base_url + media_path(image.key) for image in product.images],
+                "trace_url": traces[product.id],
+                "qr_url": qr_url(base_url, traces[product.id]),
             }
         )
     return objects

@@ -157,5 +157,15 @@ def catalog_export(slug: str, out: str | None) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
+    from marketplace.cli_backup import db_backup, db_restore
+    from marketplace.cli_orders import register as register_orders
+    from marketplace.cli_search import search_cli
+    from marketplace.cli_trace import trace_cli
+
+    db_cli.add_command(db_backup)
+    db_cli.add_command(db_restore)
     for group in (db_cli, users_cli, demo_cli, catalog_cli):
         app.cli.add_command(group)
+    app.cli.add_command(search_cli)
+    app.cli.add_command(trace_cli)
+    register_orders(app)

@@ -158,9 +158,7 @@ def _refresh_marker(factory: Factory) -> None:
     """Show that the rebuild is still alive."""
     with factory() as session:
         session.execute(
-            update(SearchOutbox)
-            .where(SearchOutbox.product_id == MARKER)
-            .values(queued_at=utcnow())
+            update(SearchOutbox).where(SearchOutbox.product_id == MARKER).values(queued_at=utcnow())
         )
         session.commit()
 

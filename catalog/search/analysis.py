@@ -35,12 +35,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from catalog.search.base import MAX_QUERY_CHARS, MAX_QUERY_WORDS
-from catalog.search.text import fold, normalise
+from catalog.search.text import fold
 
-# A word found as such in the name (10 x 4) always outscores the same word found any other
-# way (a typo or prefix in the name, 10 x 3; anything in the category, stall or farm,
-# 3 x 9) by more than the largest boost: the embedded backend relies on it to rank most
-# pages without scoring every match.
+# A word found as such in the name (10 x 4) outscores the same word found any other way
+# (a typo or prefix in the name, 10 x 3; anything in the category, stall or farm, 3 x 9) by
+# more than the largest boost, so in-stock and starred products never jump above better text.
 GROUP_WEIGHTS = {"name": 10, "meta": 3, "description": 1}
 EXACT, ACCENT, PREFIX, FUZZY = 4, 2, 2, 1
 IN_STOCK_BOOST = 2
@@ -51,7 +50,6 @@ PREFIX_MAX_LENGTH = 20  # the longest edge n-gram Elasticsearch indexes
 FUZZY_MAX_EXPANSIONS = 50  # Elasticsearch's default for fuzzy match queries
 
 _WORD = re.compile(r"[^\W_]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _VOWELS = frozenset("aăâeêioôơuưy")
 _MARKED_VOWELS = frozenset("ăâêôơư")
@@ -82,10 +80,13 @@ def word_forms(word: str) -> tuple[str, str]:
 
 def words(text: str) -> list[str]:
     """Split `text` into lower-case NFC words of letters and digits."""
-    return _WORD.findall(normalise(_CONTROL.sub(" ", text)).casefold())
+    # Control characters and spacing are not word characters, so findall already splits on
+    # them; no need to replace or collapse them first.
+    return _WORD.findall(unicodedata.normalize("NFC", text).casefold())
 
 
-def field_forms(text: str) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=20_000)
+def field_forms(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return the folded words of `text` and its accent forms that differ from them."""
     folded: list[str] = []
     accented: list[str] = []
@@ -94,7 +95,8 @@ def field_forms(text: str) -> tuple[list[str], list[str]]:
         folded.append(plain)
         if accent != plain:
             accented.append(accent)
-    return folded, accented
+    # Category, stall and farm names repeat across many products: cached, hence tuples.
+    return tuple(folded), tuple(accented)
 
 
 def accent_text(text: str) -> str:
@@ -119,23 +121,6 @@ class QueryWord:
     def fuzzy(self) -> bool:
         """Whether the word tolerates one typo."""
         return FUZZY_MIN_LENGTH <= len(self.folded) <= FUZZY_MAX_LENGTH
-
-    def kinds(self) -> int:
-        """Return the sum of the weights of every kind of match this word can make."""
-        return EXACT + FUZZY * self.fuzzy + ACCENT * bool(self.accent) + PREFIX * self.prefix
-
-    def best_score(self) -> int:
-        """Return the highest score this word can give a product."""
-        return GROUP_WEIGHTS["name"] * self.kinds()
-
-    def in_name_score(self, accent: bool) -> int:
-        """Return the score of this word found as such in a name (with its accents or not)."""
-        return GROUP_WEIGHTS["name"] * (self.kinds() - ACCENT * (bool(self.accent) and not accent))
-
-    def elsewhere_score(self) -> int:
-        """Return the highest score of this word when not found as such in the name."""
-        name = GROUP_WEIGHTS["name"] * (FUZZY * self.fuzzy + PREFIX * self.prefix)
-        return max(name, GROUP_WEIGHTS["meta"] * self.kinds())
 
 
 def query_words(text: str) -> list[QueryWord]:

@@ -71,6 +71,8 @@ DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS facet_keys; DROP TABLE IF EXISTS
 DROP TABLE IF EXISTS vocab; DROP TABLE IF EXISTS deletes; DROP TABLE IF EXISTS changes;
 """
 _BATCH = 1000
+# OperationalError messages that mean the file cannot be used now, rather than a bug.
+_UNAVAILABLE = ("locked", "busy", "unable to open", "readonly", "disk I/O", "disk is full")
 
 
 class SqliteBackend:
@@ -112,6 +114,8 @@ class SqliteBackend:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -32000")
+        # Reads through the page cache of the OS instead of copying each page.
+        conn.execute("PRAGMA mmap_size = 268435456")
         return conn
 
     def _conn(self) -> sqlite3.Connection:
@@ -162,7 +166,7 @@ class SqliteBackend:
             yield
         except sqlite3.OperationalError as exc:
             message = str(exc)
-            if "locked" in message or "busy" in message or "unable to open" in message:
+            if any(sign in message for sign in _UNAVAILABLE):
                 raise SearchUnavailable(f"search index unavailable: {message}") from exc
             raise
 
@@ -176,17 +180,26 @@ class SqliteBackend:
                 self._write(conn, batch, replace=True)
 
     def _write(self, conn: sqlite3.Connection, rows: list[DocRow], *, replace: bool) -> None:
-        """Insert prepared rows (deleting any older versions first when `replace`)."""
+        """Insert prepared rows, replacing older versions of them when `replace`.
+
+        A product whose words did not change (a new price, stock or badge) keeps its FTS
+        row: that saves the rewrite, and leaves the text version, and so the readers'
+        caches of matching products, as they were.
+        """
         ids = [row.id for row in rows]
+        texts = rows
         if replace:
-            _delete_ids(conn, ids)
+            same = _unchanged(conn, rows)
+            texts = [row for row in rows if row.id not in same]
+            _delete_ids(conn, [row.id for row in texts], fts=True)
+            _delete_ids(conn, ids, fts=False)
         fkeys = self._interner.facet_keys(conn, [row.facet for row in rows])
         cat_labels = self._interner.labels(conn, "category", [row.category for row in rows])
         stall_labels = self._interner.labels(conn, "stall", [row.stall for row in rows])
         conn.executemany(
             "INSERT INTO fts(rowid, name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f,"
             " farm_a, desc_f, desc_a, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.fts for row in rows),
+            (row.fts for row in texts),
         )
         conn.executemany(
             "INSERT INTO docs(id, fkey, cat_label, stall_label, price, in_stock, created, boost)"
@@ -196,8 +209,10 @@ class SqliteBackend:
                 for row, fkey, cat, stall in zip(rows, fkeys, cat_labels, stall_labels, strict=True)
             ),
         )
-        fuzzy.add_terms(conn, (term for row in rows for term in row.terms))
-        if replace:  # a rebuild logs one reset instead
+        fuzzy.add_terms(conn, (term for row in texts for term in row.terms))
+        if replace:  # a rebuild logs one reset and bumps the version once
+            if texts:
+                bump_text_version(conn)
             fts5_memory.log_changes(conn, ids)
 
     def remove(self, ids: Iterable[int]) -> None:
@@ -213,6 +228,7 @@ class SqliteBackend:
         with self._transaction() as conn:
             _run(conn, DROP_DOC_TABLES + DOC_TABLES)
             fts5_memory.log_changes(conn, [fts5_memory.RESET])
+            bump_text_version(conn)
 
     def rebuild(
         self, docs: Iterable[ProductDoc], progress: Callable[[int], None] | None = None
@@ -228,6 +244,7 @@ class SqliteBackend:
             with self._transaction(private) as conn:
                 _run(conn, DROP_DOC_TABLES + DOC_TABLES)
                 fts5_memory.log_changes(conn, [fts5_memory.RESET])
+                bump_text_version(conn)
                 done = 0
                 iterator = iter(docs)
                 while batch := [doc_row(doc) for doc in islice(iterator, _BATCH)]:
@@ -259,6 +276,10 @@ class SqliteBackend:
         with self._reading() as conn:
             return self._reader.suggest(conn, text, min(limit, 50))
 
+    def clear_caches(self) -> None:
+        """Forget this process's cached matches and results (to measure cold queries)."""
+        self._reader.clear_caches()
+
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
         conn = self._shared or getattr(self._local, "conn", None)
@@ -275,11 +296,34 @@ def _run(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
-def _delete_ids(conn: sqlite3.Connection, ids: list[int]) -> None:
-    """Delete these ids from the FTS and attribute tables."""
+def _delete_ids(conn: sqlite3.Connection, ids: list[int], *, fts: bool | None = None) -> None:
+    """Delete these ids from the FTS table, the attribute table, or (None) both."""
+    if not ids:
+        return
     payload = json.dumps(ids)
-    conn.execute("DELETE FROM fts WHERE rowid IN (SELECT value FROM json_each(?))", (payload,))
-    conn.execute("DELETE FROM docs WHERE id IN (SELECT value FROM json_each(?))", (payload,))
+    if fts is not False:
+        conn.execute("DELETE FROM fts WHERE rowid IN (SELECT value FROM json_each(?))", (payload,))
+    if fts is not True:
+        conn.execute("DELETE FROM docs WHERE id IN (SELECT value FROM json_each(?))", (payload,))
+
+
+def _unchanged(conn: sqlite3.Connection, rows: list[DocRow]) -> set[int]:
+    """Return the ids among `rows` whose stored FTS row already holds exactly their words."""
+    stored = conn.execute(
+        "SELECT rowid, name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f, farm_a, desc_f,"
+        " desc_a, name FROM fts WHERE rowid IN (SELECT value FROM json_each(?))",
+        (json.dumps([row.id for row in rows]),),
+    )
+    old = {row[0]: tuple(row) for row in stored}
+    return {row.id for row in rows if old.get(row.id) == row.fts}
+
+
+def bump_text_version(conn: sqlite3.Connection) -> None:
+    """Record that some product's words changed (readers drop their match caches)."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('text_version', '1') ON CONFLICT(key)"
+        " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

@@ -12,15 +12,10 @@ from dataclasses import dataclass
 
 from catalog.search import fuzzy
 from catalog.search.analysis import (
-    ACCENT,
-    EXACT,
-    FUZZY,
-    PREFIX,
     QueryWord,
 )
 
 FOLDED_COLUMNS = {"name": "name_f", "meta": "cat_f stall_f farm_f", "description": "desc_f"}
-ACCENT_COLUMNS = {"name": "name_a", "meta": "cat_a stall_a farm_a", "description": "desc_a"}
 ALL_FOLDED = " ".join(FOLDED_COLUMNS.values())
 
 
@@ -46,31 +41,6 @@ class WordPlan:
         forms.extend(quote(t) for t in self.typos)
         return "(" + " OR ".join(forms) + ")"
 
-    def kinds(self, group: str) -> list[tuple[int, str]]:
-        """Return (weight, expression) pairs whose sum scores this word in `group`."""
-        cols = "{" + FOLDED_COLUMNS[group] + "}"
-        exact = f"{cols}: {quote(self.word.folded)}"
-        weights: dict[str, int] = {}
-        if self.exact:
-            weights[exact] = EXACT
-        if self.word.accent and self.exact:
-            accent = "{" + ACCENT_COLUMNS[group] + "}: " + quote(self.word.accent)
-            weights[accent] = ACCENT
-        # Prefix and fuzzy sets include the exact one; when they add nothing, their weight
-        # joins the exact set's, saving a look-up.
-        if self.word.prefix:
-            expr = f"{cols}: {quote(self.word.folded)}*" if self.longer else exact
-            if self.longer or self.exact:
-                weights[expr] = weights.get(expr, 0) + PREFIX
-        if self.word.fuzzy and (self.typos or self.exact):
-            if self.typos:
-                forms = [quote(self.word.folded)] * self.exact + [quote(t) for t in self.typos]
-                expr = f"{cols}: (" + " OR ".join(forms) + ")"
-            else:
-                expr = exact
-            weights[expr] = weights.get(expr, 0) + FUZZY
-        return [(weight, expr) for expr, weight in weights.items()]
-
 
 def plan_words(conn: sqlite3.Connection, words: Sequence[QueryWord]) -> list[WordPlan]:
     """Look up each query word's indexed forms."""
@@ -93,10 +63,3 @@ def match_expression(plans: Sequence[WordPlan]) -> str | None:
             return None
         parts.append("{" + ALL_FOLDED + "}: " + plan.alternatives())
     return " AND ".join(parts)
-
-
-def in_name_expression(plans: Sequence[WordPlan]) -> str | None:
-    """Return the expression of products whose name has every word as such, if any can."""
-    if not all(plan.exact for plan in plans):
-        return None
-    return " AND ".join("{name_f}: " + quote(plan.word.folded) for plan in plans)

@@ -1,7 +1,12 @@
-"""Searching and suggesting over the embedded index (see `analysis` for the model).
+"""Searching over the embedded index (see `analysis` for the model, `fts5_rank` for ranking).
 
-SQL here is assembled from fixed fragments of this package (hence the S608 waivers); every
-value, FTS5 expressions included, is a bound parameter.
+A search runs in the caller's read transaction: one FTS5 query finds the matches (cached per
+text version), the in-memory attributes filter and count them, and only the products that
+can reach the requested page are scored. A listing without text never touches FTS5: the
+snapshot's precomputed orders and per-facet-key counts answer it.
+
+SQL here is assembled from fixed fragments of this package; every value, FTS5 expressions
+included, is a bound parameter.
 """
 
 from __future__ import annotations
@@ -9,33 +14,37 @@ from __future__ import annotations
 import heapq
 import sqlite3
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from itertools import islice
 
 from catalog.search import fuzzy
-from catalog.search.analysis import (
-    ACCENT,
-    GROUP_WEIGHTS,
-    MAX_BOOST,
-    QueryWord,
-    did_you_mean,
-    query_words,
-)
-from catalog.search.base import SearchQuery, SearchResult, Suggestion
+from catalog.search.analysis import QueryWord, did_you_mean, query_words
+from catalog.search.base import MAX_PRICE, SearchQuery, SearchResult, Suggestion
+from catalog.search.fts5_cache import IdSetCache, ResultCache
 from catalog.search.fts5_memory import Attributes, Snapshot
-from catalog.search.fts5_query import (
-    WordPlan,
-    in_name_expression,
-    match_expression,
-    plan_words,
-    quote,
-)
-from catalog.search.fts5_rows import SEPARATOR, Interner, Label, json_ids
+from catalog.search.fts5_query import WordPlan, match_expression, plan_words
+from catalog.search.fts5_rank import Ranker
+from catalog.search.fts5_rows import Interner
+from catalog.search.fts5_suggest import suggest
 
 SUGGEST_BELOW = 3  # offer "did you mean" when fewer results than this
-MAX_CATEGORY_SUGGESTIONS = 2
-MAX_STALL_SUGGESTIONS = 2
 
 Facets = dict[str, list[tuple[str, int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A query's result as far as it was ranked: the first ids, the total, the facets."""
+
+    ids: list[int]
+    total: int
+    facets: Facets
+    suggestion: str | None
+
+    def covers(self, end: int) -> bool:
+        """Return whether the first `end` results are known."""
+        return len(self.ids) >= min(end, self.total)
 
 
 class Reader:
@@ -44,44 +53,181 @@ class Reader:
     def __init__(self, interner: Interner, attributes: Attributes) -> None:
         self.interner = interner
         self.attributes = attributes
+        self.clear_caches()
+
+    def clear_caches(self) -> None:
+        """Forget cached matches, word plans and results (they are rebuilt on demand)."""
+        self.id_sets = IdSetCache()
+        self.results = ResultCache()
+        self.plans = ResultCache(size=2048)
 
     def search(self, conn: sqlite3.Connection, query: SearchQuery) -> SearchResult:
         """Return one page of results for a validated query."""
         self.interner.refresh(conn)
         snap = self.attributes.sync(conn)
+        version = text_version(conn)
         words = query_words(query.text)
-        plans = plan_words(conn, words)
-        matches = self._matches(conn, snap, query, plans)
-        ids: list[int] = []
-        if len(matches) > query.offset:
-            ids = self._page(conn, snap, query, plans, matches)
-        suggestion = None
-        if words and len(matches) < SUGGEST_BELOW:
-            suggestion = self._did_you_mean(conn, snap, query, words, len(matches))
-        facets = self._facets(conn, snap, matches)
-        return SearchResult(ids=ids, total=len(matches), facets=facets, suggestion=suggestion)
+        sort = query.sort if words or query.sort.startswith("price") else "newest"
+        key = (
+            tuple((w.folded, w.accent, w.last) for w in words),
+            query.category,
+            query.province,
+            query.min_stars,
+            query.certification,
+            query.min_price,
+            query.max_price,
+            sort,
+        )
+        state = (snap.seq, version)
+        end = query.offset + query.per_page
+        ranked = self.results.get(state, key) if snap.consistent else None
+        if ranked is None or not ranked.covers(end):
+            ranked = self._rank(conn, snap, version, replace(query, sort=sort), words, end)
+            if snap.consistent:
+                self.results.put(state, key, ranked)
+        return SearchResult(
+            ids=ranked.ids[query.offset : end],
+            total=ranked.total,
+            facets=ranked.facets,
+            suggestion=ranked.suggestion,
+        )
 
-    def _matches(
-        self, conn: sqlite3.Connection, snap: Snapshot, query: SearchQuery, plans: list[WordPlan]
-    ) -> list[int]:
-        """Return the ids matching the text and passing every filter, in no order."""
+    def suggest(self, conn: sqlite3.Connection, text: str, limit: int) -> list[Suggestion]:
+        """Return completions: matching categories, stalls, then product names."""
+        return suggest(conn, self.interner, text, limit)
+
+    # -- ranking -------------------------------------------------------------------------
+
+    def _rank(
+        self,
+        conn: sqlite3.Connection,
+        snap: Snapshot,
+        version: int,
+        query: SearchQuery,
+        words: list[QueryWord],
+        end: int,
+    ) -> Ranked:
+        """Compute the first `end` results, the total and the facets of a query."""
         fkeys = self.interner.matching_fkeys(
             query.category, query.province, query.min_stars, query.certification
         )
         if fkeys is not None and not fkeys:
-            return []
-        if plans:
-            match = match_expression(plans)
-            if match is None:
-                return []
-            found = _ids(conn, match)
+            return Ranked([], 0, self._facets(conn, {}), None)
+        if not words:
+            return self._listing(conn, snap, query, fkeys, end)
+        plans = self._plans(conn, version, words)
+        matches = self._matches(conn, snap, version, query, plans, fkeys)
+        ids: list[int] = []
+        if matches:
+            ids = self._order(conn, snap, version, query.sort, plans, matches, end)
+        suggestion = None
+        if len(matches) < SUGGEST_BELOW:
+            suggestion = self._did_you_mean(conn, snap, version, query, words, fkeys, matches)
+        facets = self._facets(conn, Counter(map(snap.fkey.__getitem__, matches)))
+        return Ranked(ids, len(matches), facets, suggestion)
+
+    def _order(
+        self,
+        conn: sqlite3.Connection,
+        snap: Snapshot,
+        version: int,
+        sort: str,
+        plans: list[WordPlan],
+        matches: list[int],
+        end: int,
+    ) -> list[int]:
+        """Return the first `end` matches in the requested order."""
+        price, newest = snap.price, snap.newest
+        if sort == "price_asc":
+            return heapq.nsmallest(end, matches, key=lambda i: (price[i], -newest[i]))
+        if sort == "price_desc":
+            return heapq.nlargest(end, matches, key=lambda i: (price[i], newest[i]))
+        if sort == "newest":
+            return heapq.nlargest(end, matches, key=newest.__getitem__)
+
+        def sets(expression: str) -> frozenset[int]:
+            return self._ids(conn, version, expression)
+
+        return Ranker(conn, snap, plans, sets).top(matches, end)
+
+    def _listing(
+        self,
+        conn: sqlite3.Connection,
+        snap: Snapshot,
+        query: SearchQuery,
+        fkeys: set[int] | None,
+        end: int,
+    ) -> Ranked:
+        """Rank every product passing the filters, from the snapshot's orders."""
+        low, high = query.min_price, query.max_price
+        fkey = snap.fkey
+        by_price = query.sort.startswith("price")
+        descending = query.sort == "price_desc"
+        if low is None and high is None:
+            everyone = snap.orders().per_fkey
+            per_key: Mapping[int, int] = (
+                everyone if fkeys is None else {k: everyone[k] for k in fkeys if k in everyone}
+            )
+            total = sum(per_key.values())
+            stream: Iterable[int] = (
+                snap.by_price(descending, None, None) if by_price else snap.newest_first()
+            )
+            unfiltered = True
         else:
-            found = list(snap.fkey)
+            pool = snap.by_price(descending, low, high)
+            if fkeys is not None:
+                pool = [i for i in pool if fkey[i] in fkeys]
+            per_key = Counter(map(fkey.__getitem__, pool))
+            total = len(pool)
+            unfiltered = False
+            if by_price:
+                stream = pool
+            elif total > len(fkey) // 8:
+                # Most products qualify: the newest ones fill a page sooner than sorting.
+                price = snap.price
+                lowest, highest = low or 0, MAX_PRICE if high is None else high
+                stream = (i for i in snap.newest_first() if lowest <= price[i] <= highest)
+                unfiltered = True
+            else:
+                stream = heapq.nlargest(end, pool, key=snap.newest.__getitem__)
+        if fkeys is not None and unfiltered:
+            stream = (i for i in stream if fkey[i] in fkeys)
+        ids = list(islice(stream, end))
+        return Ranked(ids, total, self._facets(conn, per_key), None)
+
+    # -- matching ------------------------------------------------------------------------
+
+    def _plans(self, conn: sqlite3.Connection, version: int, words: list[QueryWord]):
+        """Return the words' plans (vocabulary look-ups), cached per text version."""
+        key = tuple(words)
+        found = self.plans.get(version, key)
+        if found is None:
+            found = plan_words(conn, words)
+            self.plans.put(version, key, found)
+        return found
+
+    def _ids(self, conn: sqlite3.Connection, version: int, expression: str) -> frozenset[int]:
+        """Return the rowids matching an FTS5 expression, cached per text version."""
+        return self.id_sets.get(version, expression, lambda: frozenset(_ids(conn, expression)))
+
+    def _matches(
+        self,
+        conn: sqlite3.Connection,
+        snap: Snapshot,
+        version: int,
+        query: SearchQuery,
+        plans: list[WordPlan],
+        fkeys: set[int] | None,
+    ) -> list[int]:
+        """Return the ids matching the text and passing every filter, in no order."""
+        match = match_expression(plans)
+        if match is None:
+            return []
+        found = self._ids(conn, version, match)
         return snap.keep(found, fkeys, query.min_price, query.max_price)
 
-    def _facets(self, conn: sqlite3.Connection, snap: Snapshot, matches: list[int]) -> Facets:
-        """Return facet counts over every match, by count then value."""
-        per_key = Counter(map(snap.fkey.__getitem__, matches))
+    def _facets(self, conn: sqlite3.Connection, per_key: Mapping[int, int]) -> Facets:
+        """Return facet counts from counts per facet key, by count then value."""
         values = self.interner.facet_values
         if any(fkey not in values for fkey in per_key):
             self.interner.refresh(conn)
@@ -109,110 +255,15 @@ class Reader:
             for name, counter in counters.items()
         }
 
-    def _page(
-        self,
-        conn: sqlite3.Connection,
-        snap: Snapshot,
-        query: SearchQuery,
-        plans: list[WordPlan],
-        matches: list[int],
-    ) -> list[int]:
-        """Return the ids of the requested page in rank order."""
-        end = query.offset + query.per_page
-        price, newest = snap.price, snap.newest
-        if query.sort == "price_asc":
-            top = heapq.nsmallest(end, matches, key=lambda i: (price[i], -newest[i]))
-        elif query.sort == "price_desc":
-            top = heapq.nlargest(end, matches, key=lambda i: (price[i], newest[i]))
-        elif query.sort == "newest" or not plans:
-            top = heapq.nlargest(end, matches, key=newest.__getitem__)
-        else:
-            top = self._relevant(conn, snap, plans, matches, end)
-        return top[query.offset :]
-
-    def _relevant(
-        self,
-        conn: sqlite3.Connection,
-        snap: Snapshot,
-        plans: list[WordPlan],
-        matches: list[int],
-        end: int,
-    ) -> list[int]:
-        """Return the `end` most relevant matches, best first."""
-        boost, newest = snap.boost, snap.newest
-        top = self._in_name_first(conn, snap, plans, matches, end)
-        if top is not None:
-            return top
-        scores = self._scores(conn, plans, matches)
-        return heapq.nlargest(end, matches, key=lambda i: (scores.get(i, 0) + boost[i], newest[i]))
-
-    def _in_name_first(
-        self,
-        conn: sqlite3.Connection,
-        snap: Snapshot,
-        plans: list[WordPlan],
-        matches: list[int],
-        end: int,
-    ) -> list[int] | None:
-        """Rank from the products whose name has every word, if provably enough of them.
-
-        Their scores differ only by the accents their names share with the query (and the
-        boosts), so two or three look-ups rank them; the page is right when its last
-        product outscores the best any other product could reach.
-        """
-        expression = in_name_expression(plans)
-        if expression is None:
-            return None
-        in_name = set(_ids(conn, expression))
-        leading = [i for i in matches if i in in_name]
-        if len(leading) < end:
-            return None
-        accented = [
-            set(_ids(conn, "{name_a}: " + quote(plan.word.accent) + f" AND ({expression})"))
-            for plan in plans
-            if plan.word.accent
-        ]
-        base = sum(plan.word.in_name_score(False) for plan in plans)
-        bonus = GROUP_WEIGHTS["name"] * ACCENT
-        boost, newest = snap.boost, snap.newest
-
-        def score(pid: int) -> int:
-            return base + bonus * sum(pid in names for names in accented) + boost[pid]
-
-        top = heapq.nlargest(end, leading, key=lambda i: (score(i), newest[i]))
-        best = sum(plan.word.best_score() for plan in plans)
-        outside = max(best - p.word.best_score() + p.word.elsewhere_score() for p in plans)
-        return top if score(top[-1]) > outside + MAX_BOOST else None
-
-    def _scores(
-        self, conn: sqlite3.Connection, plans: list[WordPlan], matches: list[int]
-    ) -> Counter[int]:
-        """Return each match's text score (the sum of its words' best group scores)."""
-        wanted = set(matches)
-        total: Counter[int] = Counter()
-        for plan in plans:
-            word: dict[int, int] = {}
-            for group, group_weight in GROUP_WEIGHTS.items():
-                kinds: Counter[int] = Counter()
-                for weight, expr in plan.kinds(group):
-                    # Each kind alone is cheaper for FTS5 than ANDed with the whole query;
-                    # the set intersection and the repeated list (adding the weight) run
-                    # at C speed.
-                    kinds.update(list(wanted.intersection(_ids(conn, expr))) * weight)
-                for pid, points in kinds.items():
-                    value = group_weight * points
-                    if value > word.get(pid, 0):
-                        word[pid] = value
-            total.update(word)
-        return total
-
     def _did_you_mean(
         self,
         conn: sqlite3.Connection,
         snap: Snapshot,
+        version: int,
         query: SearchQuery,
         words: list[QueryWord],
-        total: int,
+        fkeys: set[int] | None,
+        matches: list[int],
     ) -> str | None:
         """Return the query with unknown words replaced by close indexed words, if better."""
 
@@ -222,80 +273,24 @@ class Reader:
             return [(t, _frequency(conn, t)) for t in fuzzy.candidates(conn, word.folded, 2)]
 
         def count(text: str) -> int:
-            plans = plan_words(conn, query_words(text))
-            return len(self._matches(conn, snap, replace(query, text=text), plans))
+            plans = self._plans(conn, version, query_words(text))
+            return len(self._matches(conn, snap, version, query, plans, fkeys))
 
-        return did_you_mean(words, options, count, total)
-
-    def suggest(self, conn: sqlite3.Connection, text: str, limit: int) -> list[Suggestion]:
-        """Return completions: matching categories, stalls, then product names."""
-        words = query_words(text)
-        if not words:
-            return []
-        self.interner.refresh(conn)
-        result: list[Suggestion] = []
-        for kind, column, cap in (
-            ("category", "cat_label", MAX_CATEGORY_SUGGESTIONS),
-            ("stall", "stall_label", MAX_STALL_SUGGESTIONS),
-        ):
-            labels = [
-                label
-                for label in self.interner.all_labels.values()
-                if label.kind == kind and label.key and _label_matches(label, words)
-            ]
-            if not labels:
-                continue
-            counts = dict(
-                conn.execute(
-                    f"SELECT {column}, count(*) FROM docs WHERE {column} IN"  # noqa: S608
-                    f" (SELECT value FROM json_each(?)) GROUP BY {column}",
-                    (json_ids([label.id for label in labels]),),
-                ).fetchall()
-            )
-            ranked = sorted(
-                (label for label in labels if counts.get(label.id)),
-                key=lambda label: (-counts[label.id], label.key + SEPARATOR + label.label),
-            )
-            for label in ranked[: min(cap, limit - len(result))]:
-                result.append(Suggestion(kind=kind, label=label.label, key=label.key))  # type: ignore[arg-type]
-        remaining = limit - len(result)
-        if remaining > 0:
-            parts = []
-            for word in words:
-                parts.append("{name_f}: " + quote(word.folded) + ("*" if word.prefix else ""))
-            rows = conn.execute(
-                "SELECT a.id FROM docs a WHERE a.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
-                " ORDER BY a.boost DESC, a.created DESC, a.id DESC LIMIT ?",
-                (" AND ".join(parts), remaining),
-            ).fetchall()
-            ids = [row[0] for row in rows]
-            names = dict(
-                conn.execute(
-                    "SELECT rowid, name FROM fts WHERE rowid IN (SELECT value FROM json_each(?))",
-                    (json_ids(ids),),
-                ).fetchall()
-            )
-            result += [Suggestion(kind="product", label=names[i], key=str(i)) for i in ids]
-        return result
+        return did_you_mean(words, options, count, len(matches))
 
 
-def _ids(conn: sqlite3.Connection, expression: str) -> list[int]:
+def text_version(conn: sqlite3.Connection) -> int:
+    """Return the index's text version (bumped when any product's words change)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'text_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _ids(conn: sqlite3.Connection, expression: str) -> Iterable[int]:
     """Return the rowids matching an FTS5 expression (one string: faster than rows)."""
     row = conn.execute(
         "SELECT group_concat(rowid) FROM fts WHERE fts MATCH ?", (expression,)
     ).fetchone()
-    return list(map(int, row[0].split(","))) if row and row[0] else []
-
-
-def _label_matches(label: Label, words: list[QueryWord]) -> bool:
-    """Return whether every query word is a word of `label` (the last may be a prefix)."""
-    for word in words:
-        if word.prefix:
-            if not any(w.startswith(word.folded) for w in label.words):
-                return False
-        elif word.folded not in label.words:
-            return False
-    return True
+    return map(int, row[0].split(",")) if row and row[0] else ()
 
 
 def _frequency(conn: sqlite3.Connection, term: str) -> int:

@@ -33,12 +33,10 @@ def doc_row(doc: ProductDoc) -> DocRow:
     """Prepare `doc` for the index: its words in both forms, attributes and facet key."""
     columns: list[str] = []
     terms: list[str] = []
-    meta_folded = []
     for text in (doc.name, doc.category, doc.stall_name, doc.farm_name, doc.description):
         folded, accented = field_forms(text or "")
         columns += [" ".join(folded), " ".join(accented)]
         terms += folded
-        meta_folded.append(folded)
     created = int(doc.created_at.timestamp() * 1000)  # Elasticsearch dates keep milliseconds
     facet = (
         doc.province or "",
@@ -89,6 +87,10 @@ class Interner:
         self._facet_ids: dict[FacetKey, int] = {}
         self.all_labels: dict[int, Label] = {}
         self._label_ids: dict[tuple[str, str, str], int] = {}
+        self._matching: dict[tuple[object, ...], set[int]] = {}
+        self._top_facet = self._top_label = 0
+        # ("province", "Phú Thọ") -> the facet keys with that value, for filtering.
+        self._by_value: dict[tuple[str, object], set[int]] = {}
 
     def facet_keys(self, conn: sqlite3.Connection, keys: Sequence[FacetKey]) -> list[int]:
         """Return the id of each facet key, adding new ones; call inside a transaction."""
@@ -114,7 +116,7 @@ class Interner:
     def refresh(self, conn: sqlite3.Connection) -> None:
         """Load rows added since the last look (by any process)."""
         with self._lock:
-            top = max(self.facets, default=0)
+            top = self._top_facet
             for fid, province, stars, cats, certs in conn.execute(
                 "SELECT id, province, stars, cats, certs FROM facet_keys WHERE id > ?", (top,)
             ):
@@ -127,13 +129,23 @@ class Interner:
                     tuple(filter(None, certs.split(SEPARATOR))),
                 )
                 self._facet_ids[key] = fid
-            top = max(self.all_labels, default=0)
+                self._top_facet = max(self._top_facet, fid)
+                self._matching = {}
+                values = self.facet_values[fid]
+                for name, value in (("province", province), ("stars", stars)):
+                    self._by_value.setdefault((name, value), set()).add(fid)
+                for slug in values[2]:
+                    self._by_value.setdefault(("category", slug), set()).add(fid)
+                for cert in values[3]:
+                    self._by_value.setdefault(("certification", cert), set()).add(fid)
+            top = self._top_label
             for lid, kind, key, label in conn.execute(
                 "SELECT id, kind, key, label FROM labels WHERE id > ?", (top,)
             ):
                 words = tuple(field_forms(label)[0])
                 self.all_labels[lid] = Label(lid, kind, key, label, words)
                 self._label_ids[(kind, key, label)] = lid
+                self._top_label = max(self._top_label, lid)
 
     def matching_fkeys(
         self,
@@ -145,17 +157,29 @@ class Interner:
         """Return the facet-key ids passing these filters, or None when nothing is filtered."""
         if category is None and province is None and min_stars is None and certification is None:
             return None
-        result = set()
-        for fid, (prov, stars, cats, certs) in list(self.facets.items()):
-            if province is not None and prov != province:
-                continue
-            if min_stars is not None and stars < min_stars:
-                continue
-            if category is not None and category not in cats.split(SEPARATOR):
-                continue
-            if certification is not None and certification not in certs.split(SEPARATOR):
-                continue
-            result.add(fid)
+        key = (category, province, min_stars, certification)
+        with self._lock:
+            # Cached until a new facet key appears (refresh empties the cache).
+            found = self._matching.get(key)
+            if found is not None:
+                return found
+            index = self._by_value
+            chosen = []
+            if category is not None:
+                chosen.append(index.get(("category", category), set()))
+            if province is not None:
+                chosen.append(index.get(("province", province), set()))
+            if certification is not None:
+                chosen.append(index.get(("certification", certification), set()))
+            if min_stars is not None:
+                chosen.append(
+                    set().union(*(index.get(("stars", n), set()) for n in range(min_stars, 6)))
+                )
+            chosen.sort(key=len)
+            result = chosen[0].intersection(*chosen[1:])
+            if len(self._matching) > 512:
+                self._matching.clear()
+            self._matching[key] = result
         return result
 
 

@@ -51,6 +51,7 @@ def order_error(code: str) -> str:
         "tracking_required": _("Enter the carrier and the tracking number to ship."),
         "paid_orders_are_refunded": _("A paid order is refunded, not cancelled."),
         "paid_by_card": _("Card payments are confirmed by Stripe, not by hand."),
+        "not_yours_to_confirm": _("You cannot record a payment for this order."),
         "card_declined": _("The card was declined. Please try another card or payment method."),
         "insufficient_funds": _("The card has insufficient funds."),
         "expired_card": _("The card has expired."),

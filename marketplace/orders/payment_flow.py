@@ -206,10 +206,13 @@ def may_confirm(session: Session, order: Order, by_admin: bool) -> bool:
     return False  # cards are paid only through the provider's signed webhook
 
 
-def confirm_paid(session: Session, order: Order, actor_id: int | None, note: str = "") -> bool:
+def confirm_paid(session: Session, order: Order, actor_id: int | None, by_admin: bool) -> bool:
     """Record cash or a transfer as received; the payment succeeds once every order is paid."""
     if order.checkout.payment_method is PaymentMethod.STRIPE:
         raise orders.OrderError("paid_by_card")
+    if not may_confirm(session, order, by_admin):
+        raise orders.OrderError("not_yours_to_confirm")
+    note = "confirmed by the market" if by_admin else "confirmed by the seller"
     if not orders.mark_paid(session, order, actor_id, note):
         return False
     live = [o for o in order.checkout.orders if o.status not in ENDED]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 from catalog.csv_export import neutralise
 from marketplace.formatting import format_date
@@ -38,11 +39,20 @@ def percent(basis_points: int) -> str:
     return f"{whole}.{rest:02d}".rstrip("0").rstrip(".")
 
 
-def statement_csv(statement: Statement, stall_slug: str) -> bytes:
+def statement_csv(statement: Statement, stall_name: str, stall_slug: str) -> bytes:
     """Return a statement's orders and totals as CSV bytes a spreadsheet opens safely."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    period = ("stall", stall_slug, "from", statement.start.isoformat(), "until", statement.end)
+    last_day = statement.end - timedelta(days=1)
+    period = (
+        "stall",
+        stall_name,
+        stall_slug,
+        "from",
+        statement.start.isoformat(),
+        "to",
+        last_day.isoformat(),
+    )
     writer.writerow([neutralise(value) for value in period])
     writer.writerow(COLUMNS)
     for order in statement.orders:
@@ -57,7 +67,7 @@ def statement_csv(statement: Statement, stall_slug: str) -> bytes:
             order.commission_vnd,
             order.total_vnd - order.commission_vnd,
         )
-        # Stall slugs and references are ours, but a cell is still never run as a formula.
+        # References and amounts are ours, but no cell may ever run as a formula.
         writer.writerow([neutralise(value) for value in row])
     writer.writerow(
         [

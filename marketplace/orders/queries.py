@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from marketplace.orders.checkout import access_hash
 from marketplace.orders.models import (
-    Cart,
     CartItem,
     Checkout,
     Order,
@@ -40,7 +39,9 @@ def _page(session: Session, query: Select[Any], page: int, size: int = PAGE_SIZE
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
     rows = session.execute(
-        query.order_by(Order.created_at.desc(), Order.id.desc()).limit(size).offset((page - 1) * size)
+        query.order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
     ).all()
     return Page(rows=[(order, stall) for order, stall in rows], total=total, page=page, pages=pages)
 
@@ -155,8 +156,3 @@ def cart_size(session: Session, cart_id: int) -> int:
         select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.cart_id == cart_id)
     )
     return int(total or 0)
-
-
-def guest_cart_id(session: Session, token: str) -> int | None:
-    """Return the id of the guest cart with this session token."""
-    return session.scalar(select(Cart.id).where(Cart.token == token, Cart.user_id.is_(None)))

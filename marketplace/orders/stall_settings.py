@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog import regions
@@ -47,8 +48,11 @@ def ensure(session: Session, stall_ids: Iterable[int], commission_bp: int) -> No
         session.scalars(select(StallSettings.stall_id).where(StallSettings.stall_id.in_(wanted)))
     )
     for stall_id in sorted(wanted - have):
-        session.add(StallSettings(stall_id=stall_id, commission_bp=commission_bp))
-    session.flush()
+        try:
+            with session.begin_nested():
+                session.add(StallSettings(stall_id=stall_id, commission_bp=commission_bp))
+        except IntegrityError:
+            pass  # a concurrent checkout created it first: theirs is as good
 
 
 def stored(session: Session, stall_id: int) -> StallSettings | None:
@@ -68,7 +72,7 @@ def parse_province_fees(text: str) -> dict[str, int]:
         if province is None:
             raise SettingsError("province_fees", "unknown_province", number)
         digits = amount.strip().replace(".", "").replace(",", "").replace(" ", "")
-        if not digits.isdigit() or int(digits) > MAX_FEE_VND:
+        if not (digits.isascii() and digits.isdigit()) or int(digits) > MAX_FEE_VND:
             raise SettingsError("province_fees", "bad_fee", number)
         fees[str(province.code)] = int(digits)
     return fees

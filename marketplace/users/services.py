@@ -95,12 +95,17 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of the account: login cookies carry the token, so copies die too."""
+    user.session_token = secrets.token_hex(16)
+    session.flush()
+
+
 def set_password(session: Session, user: User, new_password: str) -> None:
     """Replace a password and end every other session of the account."""
     check_password_strength(new_password)
     user.password_hash = hash_password(new_password)
-    user.session_token = secrets.token_hex(16)
-    session.flush()
+    end_sessions(session, user)
 
 
 def change_password(session: Session, user: User, current: str, new_password: str) -> None:

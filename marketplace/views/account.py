@@ -29,6 +29,7 @@ from marketplace.views.account_forms import (
     RegisterForm,
     ResetForm,
 )
+from marketplace.views.cart import CART_KEY, merge_guest_cart
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -60,9 +61,11 @@ def _login_failed(response: Response) -> bool:
 
 
 def _start_session(user: users.User, remember: bool) -> None:
-    """Log in with a fresh session (no fixation), keeping the language choice."""
+    """Log in with a fresh session (no fixation); a guest's cart joins the account's cart."""
+    guest_cart = session.get(CART_KEY)  # read before the session is cleared
     session.clear()
     login_user(user, remember=remember)
+    merge_guest_cart(user, guest_cart)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -120,6 +123,11 @@ def login() -> Response | str:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     """Log out (POST with CSRF, so a link elsewhere cannot log you out)."""
+    if current_user.is_authenticated:
+        # Session cookies are signed, not stored: a copy taken before logging out (a shared
+        # computer, a stolen cookie) would stay valid. A new token makes every copy useless,
+        # at the price of logging the account out on its other devices too.
+        users.end_sessions(db_session(), current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

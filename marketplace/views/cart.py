@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.extensions import db_session
 from marketplace.orders import cart as carts
@@ -62,8 +63,12 @@ def _cart_size() -> dict[str, Any]:
     def cart_count() -> int:
         if not current_user.is_authenticated and not session.get(CART_KEY):
             return 0
-        cart = current_cart()
-        return queries.cart_size(db_session(), cart.id) if cart else 0
+        try:
+            cart = current_cart()
+            return queries.cart_size(db_session(), cart.id) if cart else 0
+        except SQLAlchemyError:
+            # Error pages render the header too, sometimes inside a failed transaction.
+            return 0
 
     return {"cart_count": cart_count}
 
@@ -90,7 +95,7 @@ def add() -> Response:
     """Add a product to the cart and go back to where the shopper was."""
     form = AddToCartForm()
     back = safe_next(form.next.data, url_for("cart.show"))
-    product_id = int_or_zero(form.product_id.data)
+    product_id = whole(form.product_id.data) or 0
     product = carts.purchasable(db_session(), product_id) if product_id else None
     if product is None:
         flash(_("This product is no longer for sale."), "error")
@@ -109,10 +114,10 @@ def add() -> Response:
     return redirect(back)
 
 
-def int_or_zero(value: Any) -> int:
-    """Return a posted id as an int (0 when it is not one)."""
+def whole(value: Any, max_digits: int = 9) -> int | None:
+    """Return a posted whole number, or None when it is not one (ASCII digits; 9 fit an int)."""
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 12 else 0
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_digits else None
 
 
 @bp.route("/cart/update", methods=["POST"])
@@ -122,13 +127,14 @@ def update() -> Response:
     cart = current_cart()
     if not form.validate_on_submit() or cart is None:
         return redirect(url_for("cart.show"))
-    removed = int_or_zero(request.form.get("remove"))
+    removed = whole(request.form.get("remove"))
     groups = carts.view(db_session(), cart)
+    refused = False
     for line in [ln for g in groups for ln in g.lines]:
         pid = line.item.product_id
         name = line.product.name if line.product else ""
-        raw = (request.form.get(f"quantity-{pid}") or "").strip()
-        wanted = 0 if pid == removed else (int(raw) if raw.isdigit() and len(raw) < 5 else None)
+        raw = request.form.get(f"quantity-{pid}")
+        wanted = 0 if pid == removed else whole(raw, max_digits=4)
         if wanted is None or wanted == line.item.quantity:
             continue
         if wanted == 0:
@@ -138,7 +144,9 @@ def update() -> Response:
         try:
             carts.set_quantity(db_session(), cart, pid, wanted)
         except carts.CartError as exc:
+            refused = True
             flash(cart_error(exc, name), "error")
     db_session().flush()
-    flash(_("Your cart was updated."), "success")
+    if not refused:
+        flash(_("Your cart was updated."), "success")
     return redirect(url_for("cart.show"))

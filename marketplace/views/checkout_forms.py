@@ -21,7 +21,7 @@ MAX_QUANTITY = 999
 def quantity_rule(_form: Any, field: Any) -> None:
     """Accept a whole number of items from 1 to 999."""
     raw = str(field.data or "").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_QUANTITY:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_QUANTITY:
         raise StopValidation(_l("Enter a quantity from 1 to %(n)d.", n=MAX_QUANTITY))
     field.data = int(raw)
 
@@ -40,9 +40,11 @@ def email_rule(_form: Any, field: Any) -> None:
 def fee_rule(required: bool = True) -> Any:
     """Validate an amount of whole đồng (a fee), empty allowed when not required."""
     return rule(
-        lambda v: fields.whole_number("fee", v, maximum=10_000_000)
-        if required or (v or "").strip()
-        else None
+        lambda v: (
+            fields.whole_number("fee", v, maximum=10_000_000)
+            if required or (v or "").strip()
+            else None
+        )
     )
 
 

@@ -16,7 +16,8 @@ bp = Blueprint("public", __name__)
 def page_number() -> int:
     """Return the ?page= number asked for (1 when absent; 404 when nonsense)."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    # isascii(): str.isdigit() also accepts "²" or "①", which int() refuses (a 500).
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
         abort(404)
     return int(raw)
 
@@ -80,6 +81,8 @@ def product(slug: str, sku: str) -> str:
         json_ld=display.product_json_ld(obj, item, stall),
         canonical=obj["url"],
         og_image=obj["images"][0] if obj["images"] else None,
+        # Computed with the JSON-LD above; the template's trace_link() would query it again.
+        trace_url=obj["trace_url"],
     )
 
 

@@ -25,6 +25,8 @@ PRODUCT_KEYS = {
     "stall",
     "url",
     "images",
+    "trace_url",
+    "qr_url",
 }
 
 
@@ -55,6 +57,9 @@ def test_product_object(client, db_session):
     assert response.headers["Cache-Control"] == "public, max-age=60"
     data = response.get_json()
     assert set(data) == PRODUCT_KEYS
+    trace_url, qr_url = data.pop("trace_url"), data.pop("qr_url")
+    assert trace_url.startswith("http://market.test/")
+    assert qr_url.startswith("http://market.test/")
     assert data == {
         "sku": "BUOI-01",
         "name": "Bưởi Đoan Hùng",

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0003_trace_orders_payments"
 down_revision: str | None = "0002_stalls_catalog"
 branch_labels: str | Sequence[str] | None = None

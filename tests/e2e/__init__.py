@@ -1,0 +1,1 @@
+"""Real-browser journeys (Playwright driving the system Chromium); run by `make e2e`."""
