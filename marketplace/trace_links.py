@@ -111,7 +111,9 @@ def _product_tokens(session: Session, product_ids: list[int]) -> dict[int, str]:
             select(ProductLink.product_id, ProductLink.token).where(
                 ProductLink.product_id.in_(product_ids)
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     missing = {pid: secrets.token_urlsafe(16) for pid in product_ids if pid not in tokens}
     if missing:

@@ -1,7 +1,8 @@
 """The database goes away under traffic: requests fail cleanly (a page, no traceback, nothing
 half-written) and the app recovers by itself when the database is back.
 
-SQLite: another process holds the write lock (a backup, a long import, a stuck script).
+SQLite (a file of its own, whatever TEST_DATABASE_URL says): another process holds the write
+lock (a backup, a long import, a stuck script).
 PostgreSQL (TEST_DATABASE_URL): the server kills every connection of the app, as a restart or a
 failover does; pool_pre_ping must replace them without a loop of 500s.
 """
@@ -15,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 from catalog.models import Product
 from marketplace import db as db_module
@@ -46,17 +46,9 @@ def stock_of(app, product_id: int) -> int:
         return session.scalar(select(Product.stock).where(Product.id == product_id))
 
 
-def sqlite_file(database_url: str) -> str:
-    """Return the file of an SQLite URL (skip the test on other databases)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        pytest.skip("an SQLite-only failure")
-    return str(url.database)
-
-
-def test_a_short_lock_only_makes_writes_wait(make_app, database_url):
-    path = sqlite_file(database_url)
-    app = make_app()
+def test_a_short_lock_only_makes_writes_wait(make_app, sqlite_market):
+    path, url = sqlite_market
+    app = make_app(DATABASE_URL=url)
     client, token, stock_url, product_id = seller_world(app)
     locker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     locker.execute("BEGIN IMMEDIATE")  # what a backup or an import holds while it writes
@@ -69,8 +61,8 @@ def test_a_short_lock_only_makes_writes_wait(make_app, database_url):
     locker.close()
 
 
-def test_a_long_lock_fails_writes_cleanly_and_reads_go_on(make_app, database_url, monkeypatch):
-    path = sqlite_file(database_url)
+def test_a_long_lock_fails_writes_cleanly_and_reads_go_on(make_app, sqlite_market, monkeypatch):
+    path, url = sqlite_market
 
     def impatient(connection, record) -> None:
         original(connection, record)
@@ -78,7 +70,7 @@ def test_a_long_lock_fails_writes_cleanly_and_reads_go_on(make_app, database_url
 
     original = db_module._sqlite_pragmas
     monkeypatch.setattr(db_module, "_sqlite_pragmas", impatient)
-    app = make_app()
+    app = make_app(DATABASE_URL=url)
     client, token, stock_url, product_id = seller_world(app)
     locker = sqlite3.connect(path, isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")

@@ -10,6 +10,7 @@ from jsonschema import Draft7Validator
 
 from tests.traceability.vectors import load_json, load_or_empty
 from tests.traceability.web_world import EN, GTIN14, tea_world
+from traceability import services as trace
 from traceability.gs1 import InvalidDigitalLink, build_digital_link, parse_digital_link
 from traceability.models import LotLink, ProductLink
 
@@ -207,6 +208,12 @@ def test_opaque_links_behave_like_digital_links(client, world, db_session):
     linkset = client.get(path, headers={"Accept": "application/linkset+json"}).get_json(force=True)
     assert linkset["linkset"][0]["anchor"] == "http://market.test" + path
     assert client.get(path, headers={"Accept": "application/json"}).get_json()["lot"]
+    unit = trace.issue_units(db_session, db_session.merge(world["leaves"]), 1)[0]
+    db_session.commit()
+    unit_page = client.get(f"{path}/21/{unit.serial}", headers=EN)
+    assert unit_page.status_code == 200
+    assert "This is the first scan of this code." in unit_page.get_data(as_text=True)
+    assert client.get(f"{path}/21/NOSUCHSERIAL").status_code == 404
     db_session.add(ProductLink(product_id=world["honey"].id, token="P" * 22))
     db_session.commit()
     assert client.get("/t/" + "P" * 22, headers=EN).status_code == 200
