@@ -5,6 +5,7 @@ Labels are lazy strings made once, so a page translates only the words it shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -24,12 +25,6 @@ _KINDS: dict[str, Any] = {
     "recall": _l("Recall"),
     "correction": _l("Correction"),
 }
-
-
-def kind_label(kind: str) -> str:
-    """Return the name of an event kind in the user's language."""
-    label = _KINDS.get(kind)
-    return str(label) if label is not None else kind
 
 
 _FIELDS: dict[str, Any] = {
@@ -58,12 +53,6 @@ _FIELDS: dict[str, Any] = {
 }
 
 
-def field_label(name: str) -> str:
-    """Return the label of an event detail field."""
-    label = _FIELDS.get(name)
-    return str(label) if label is not None else name
-
-
 _CHOICES: dict[str, Any] = {
     "fertiliser": _l("Fertiliser"),
     "pesticide": _l("Pesticide"),
@@ -73,23 +62,11 @@ _CHOICES: dict[str, Any] = {
 }
 
 
-def choice_label(value: str) -> str:
-    """Return the label of a choice value (what was applied, why a record was corrected)."""
-    label = _CHOICES.get(value)
-    return str(label) if label is not None else value
-
-
 _FARM_KINDS: dict[str, Any] = {
     "farm": _l("Farm"),
     "household": _l("Household"),
     "member": _l("Cooperative member"),
 }
-
-
-def farm_kind_label(kind: str) -> str:
-    """Return the name of a kind of farm."""
-    label = _FARM_KINDS.get(kind)
-    return str(label) if label is not None else kind
 
 
 _LOT_STATUSES: dict[str, Any] = {
@@ -99,10 +76,22 @@ _LOT_STATUSES: dict[str, Any] = {
 }
 
 
-def lot_status_label(status: str) -> str:
-    """Return the name of a lot status."""
-    label = _LOT_STATUSES.get(status)
-    return str(label) if label is not None else status
+def _labeller(table: dict[str, Any], doc: str) -> Callable[[str], str]:
+    """Return a function naming a code from `table` in the user's language (else the code)."""
+
+    def label(code: str) -> str:
+        found = table.get(code)
+        return str(found) if found is not None else code
+
+    label.__doc__ = doc
+    return label
+
+
+kind_label = _labeller(_KINDS, "Return the name of an event kind in the user's language.")
+field_label = _labeller(_FIELDS, "Return the label of an event detail field.")
+choice_label = _labeller(_CHOICES, "Return the label of a choice value (what was applied, why).")
+farm_kind_label = _labeller(_FARM_KINDS, "Return the name of a kind of farm.")
+lot_status_label = _labeller(_LOT_STATUSES, "Return the name of a lot status.")
 
 
 def trace_error(exc: FieldError) -> str:
