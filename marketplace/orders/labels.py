@@ -58,5 +58,7 @@ def order_error(code: str) -> str:
         "processing_error": _("The payment could not be processed. Please try again."),
         "unavailable": _("This payment method is unavailable right now. Please try again later."),
         "not_refundable": _("This payment cannot be refunded."),
+        "full_refund_only": _("Only whole orders are refunded: enter the order's full total."),
+        "refund_note_required": _("Say how the money went back, e.g. the transfer reference."),
     }
     return messages.get(code, _("Something went wrong."))

@@ -160,12 +160,20 @@ class Order(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(80))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Money that arrived after the order had ended (expired or cancelled): kept, never lost,
+    # until an administrator refunds it.
+    late_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def awaits_refund(self) -> bool:
+        """Tell whether money was received for this ended order and not yet given back."""
+        return self.late_paid_at is not None and self.payment_state is PaymentState.PAID
 
 
 class OrderItem(Base):

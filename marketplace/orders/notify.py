@@ -84,7 +84,7 @@ def _sellers(session: Session, stall_id: int) -> list[User]:
 
 
 def _tell_sellers(session: Session, orders: Iterable[Order], news: str) -> None:
-    """Mail each stall's owners and managers about new ("placed") or paid ("paid") orders."""
+    """Mail each stall's owners and managers about new ("placed"), paid or refunded orders."""
     for order in orders:
         stall = session.get(Stall, order.stall_id)
         if stall is None:
@@ -102,6 +102,8 @@ def _tell_sellers(session: Session, orders: Iterable[Order], news: str) -> None:
                 )
                 if news == "paid":
                     subject = _("Order %(reference)s is paid", reference=order.reference)
+                elif news == "refunded":
+                    subject = _("Order %(reference)s was refunded", reference=order.reference)
                 else:
                     subject = _("New order %(reference)s", reference=order.reference)
                 _send(seller.email, subject, body)
@@ -161,9 +163,11 @@ def paid(session: Session, orders: Iterable[Order]) -> None:
 
 
 def refunded(session: Session, orders: Iterable[Order]) -> None:
-    """Tell the buyer that these orders were refunded."""
+    """Tell the buyer and the stalls that these orders were refunded."""
+    orders = list(orders)
     for order in orders:
         changed(session, order, "refunded")
+    _tell_sellers(session, orders, "refunded")
 
 
 def cancelled(session: Session, orders: Iterable[Order], note: str = "") -> None:

@@ -46,6 +46,7 @@ class Settled:
     checkout: Checkout | None = None
     paid: list[Order] = field(default_factory=list)
     refunded: list[Order] = field(default_factory=list)
+    late: list[Order] = field(default_factory=list)  # paid after they ended: to refund
     failed: bool = False
 
 
@@ -170,9 +171,11 @@ def follow(session: Session, payment: Payment, actor_id: int | None, note: str =
         for order in checkout.orders:
             if orders.mark_paid(session, order, actor_id, note):
                 done.paid.append(order)
-            elif order.status in ENDED and order.payment_state is PaymentState.UNPAID:
-                # Money arrived for an order that had expired: an administrator must refund it.
+            elif orders.mark_paid_late(session, order, actor_id, note):
+                # Money arrived for an order that had expired: kept on it for an administrator
+                # to refund (the admin order list flags it).
                 log.warning("checkout %s was paid after order %s ended", checkout.id, order.id)
+                done.late.append(order)
     elif payment.status is PaymentStatus.REFUNDED:
         for order in checkout.orders:
             if order.payment_state is PaymentState.PAID:
@@ -199,11 +202,14 @@ def may_confirm(session: Session, order: Order, by_admin: bool) -> bool:
     if method is PaymentMethod.COD:
         return True
     if method is PaymentMethod.VIETQR:
-        if by_admin:
-            return True
-        payment = pay.latest_payment(session, order.checkout_id)
-        return bool(payment and (payment.details or {}).get("payee_stall_id") == order.stall_id)
+        return by_admin or paid_to_stall(session, order)
     return False  # cards are paid only through the provider's signed webhook
+
+
+def paid_to_stall(session: Session, order: Order) -> bool:
+    """Tell whether the order's transfer goes to its stall's own account (its seller confirms)."""
+    payment = pay.latest_payment(session, order.checkout_id)
+    return bool(payment and (payment.details or {}).get("payee_stall_id") == order.stall_id)
 
 
 def confirm_paid(session: Session, order: Order, actor_id: int | None, by_admin: bool) -> bool:

@@ -74,9 +74,14 @@ def all_orders(
     payment: PaymentState | None = None,
     text: str = "",
     page: int = 1,
+    awaiting_refund: bool = False,
 ) -> Page:
     """Return a page of every stall's orders, filtered by status, payment or reference."""
     query = _orders()
+    if awaiting_refund:
+        query = query.where(
+            Order.late_paid_at.is_not(None), Order.payment_state == PaymentState.PAID
+        )
     if status is not None:
         query = query.where(Order.status == status)
     if payment is not None:

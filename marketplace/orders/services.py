@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select, update
@@ -101,6 +101,18 @@ def mark_paid(session: Session, order: Order, actor_id: int | None, note: str = 
     return True
 
 
+def mark_paid_late(session: Session, order: Order, actor_id: int | None, note: str = "") -> bool:
+    """Record money received for an order that had already ended, so it waits for a refund."""
+    if order.payment_state != PaymentState.UNPAID or order.status != S.CANCELLED:
+        return False
+    order.payment_state = PaymentState.PAID
+    order.paid_at = order.late_paid_at = utcnow()
+    note = f"{note}: paid after the order ended" if note else "paid after the order ended"
+    _event(session, order, actor_id, "payment", "unpaid", "paid", note)
+    session.flush()
+    return True
+
+
 def mark_refunded(session: Session, order: Order, actor_id: int | None, note: str = "") -> bool:
     """Record a refund; goods not yet shipped go back to stock."""
     if order.payment_state == PaymentState.REFUNDED:
@@ -147,21 +159,25 @@ class Statement:
     shipping_vnd: int
     commission_vnd: int
     owed_vnd: int
+    # Refunded orders of the period: listed so the statement says why they are not owed.
+    refunded: list[Order] = field(default_factory=list)
 
 
 def payout_statement(session: Session, stall_id: int, year: int, month: int) -> Statement:
     """Return paid, non-refunded orders of a stall placed in a month, with the amounts."""
     start = datetime(year, month, 1, tzinfo=UTC)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    placed = select(Order).where(
+        Order.stall_id == stall_id, Order.created_at >= start, Order.created_at < end
+    )
+    # A cancelled order paid too late is the buyer's money to return, never the stall's.
     orders = session.scalars(
-        select(Order)
-        .where(
-            Order.stall_id == stall_id,
-            Order.payment_state == PaymentState.PAID,
-            Order.created_at >= start,
-            Order.created_at < end,
-        )
-        .order_by(Order.created_at)
+        placed.where(
+            Order.payment_state == PaymentState.PAID, Order.status != S.CANCELLED
+        ).order_by(Order.created_at)
+    ).all()
+    refunded = session.scalars(
+        placed.where(Order.payment_state == PaymentState.REFUNDED).order_by(Order.created_at)
     ).all()
     goods = sum(o.subtotal_vnd for o in orders)
     shipping = sum(o.shipping_fee_vnd for o in orders)
@@ -175,4 +191,5 @@ def payout_statement(session: Session, stall_id: int, year: int, month: int) -> 
         shipping_vnd=shipping,
         commission_vnd=commission,
         owed_vnd=goods + shipping - commission,
+        refunded=list(refunded),
     )

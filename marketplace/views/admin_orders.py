@@ -8,15 +8,18 @@ from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import StringField
 
+from catalog import fields
 from marketplace import catalog_display as display
 from marketplace.auth import role_required
 from marketplace.extensions import db_session
-from marketplace.orders import notify, payment_flow, queries
+from marketplace.orders import notify, payment_flow, queries, refunds
 from marketplace.orders import services as orders
 from marketplace.orders import stall_settings as settings_service
 from marketplace.orders.checkout import settings_for
@@ -29,12 +32,14 @@ from marketplace.users.models import Role
 from marketplace.views.checkout_forms import CommissionForm
 from marketplace.views.orders import record_payment
 from marketplace.views.public import page_number
+from marketplace.views.seller_fields import rule, text_rule
 from payments import services as payments
 from payments.base import PaymentError
 from payments.models import PaymentStatus
 
 bp = Blueprint("admin_orders", __name__, url_prefix="/admin/orders")
 E = TypeVar("E", bound=enum.Enum)
+MAX_VND = 10_000_000_000  # above any order total the market can hold
 
 
 def _order(reference: str) -> Order:
@@ -50,6 +55,20 @@ def _choice(enum_type: type[E], name: str) -> E | None:
     return enum_type(raw) if raw in enum_type._value2member_map_ else None
 
 
+class RefundForm(FlaskForm):
+    """Money an administrator saw go back to the buyer outside the app (cash or transfer)."""
+
+    amount_vnd = StringField(
+        _l("Amount returned (đồng)"),
+        validators=[rule(lambda v: fields.whole_number("amount", v, maximum=MAX_VND))],
+        render_kw={"inputmode": "numeric"},
+    )
+    note = StringField(
+        _l("How it went back (transfer reference, receipt…)"),
+        validators=[text_rule(500, required=True)],
+    )
+
+
 @bp.route("/")
 @role_required(Role.ADMIN)
 def index() -> str:
@@ -57,13 +76,17 @@ def index() -> str:
     status = _choice(OrderStatus, "status")
     payment = _choice(PaymentState, "payment")
     text = request.args.get("q", "")[:40]
-    page = queries.all_orders(db_session(), status, payment, text, page_number())
+    late = request.args.get("late") == "1"
+    page = queries.all_orders(
+        db_session(), status, payment, text, page_number(), awaiting_refund=late
+    )
     return render_template(
         "admin/orders.html",
         page=page,
         status=status,
         payment=payment,
         q=text,
+        late=late,
         labels=order_labels(),
     )
 
@@ -89,6 +112,10 @@ def detail(reference: str) -> str:
         payment=payment,
         refundable=refundable,
         may_confirm=payment_flow.may_confirm(db_session(), order, by_admin=True),
+        may_record_late=refunds.may_record_late(db_session(), order, by_admin=True),
+        refund_form=RefundForm(amount_vnd=str(order.total_vnd))
+        if refunds.may_refund_by_hand(order)
+        else None,
         address=display.location(checkout.province_code, checkout.ward_code),
         history=queries.history(db_session(), [order.id])[order.id],
         labels=order_labels(),
@@ -115,6 +142,30 @@ def refund(reference: str) -> Response:
         flash(_("Order %(reference)s was refunded.", reference=order.reference), "success")
     else:
         flash(_("The refund was sent to Stripe and waits for its confirmation."), "info")
+    return back
+
+
+@bp.route("/<reference>/refund-by-hand", methods=["POST"])
+@role_required(Role.ADMIN)
+def refund_by_hand(reference: str) -> Response:
+    """Record that a cash or transfer order's money went back to the buyer outside the app."""
+    order = _order(reference)
+    back = redirect(url_for("admin_orders.detail", reference=order.reference))
+    form = RefundForm()
+    if not form.validate_on_submit():
+        problems = [str(e) for f in (form.amount_vnd, form.note) for e in f.errors]
+        flash(" ".join(problems) or _("Please try again."), "error")
+        return back
+    amount = fields.whole_number("amount", form.amount_vnd.data, maximum=MAX_VND)
+    try:
+        refunds.refund_by_hand(
+            db_session(), order, current_user.id, amount, form.note.data, current_app.config
+        )
+    except orders.OrderError as exc:
+        flash(order_error(exc.code), "error")
+        return back
+    notify.refunded(db_session(), [order])
+    flash(_("Order %(reference)s was refunded.", reference=order.reference), "success")
     return back
 
 

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from marketplace import catalog_display as display
 from marketplace.extensions import db_session, login_manager
-from marketplace.orders import notify, payment_flow, queries
+from marketplace.orders import notify, payment_flow, queries, refunds
 from marketplace.orders.labels import order_error, order_labels
 from marketplace.orders.models import Checkout, Order, OrderStatus, PaymentMethod, PaymentState
 from marketplace.orders.services import OrderError
@@ -150,6 +150,18 @@ def track(token: str) -> Response:
 def record_payment(order: Order, by_admin: bool) -> None:
     """Record money received for an order by hand, tell buyer and stall, and say so."""
     try:
+        if refunds.may_record_late(db_session(), order, by_admin):
+            # Nobody is told to ship: the order stays cancelled and waits for a refund.
+            refunds.confirm_late(db_session(), order, current_user.id, by_admin)
+            flash(
+                _(
+                    "The transfer for order %(reference)s is recorded. The order stays cancelled; "
+                    "an administrator refunds the buyer.",
+                    reference=order.reference,
+                ),
+                "info",
+            )
+            return
         payment_flow.confirm_paid(db_session(), order, current_user.id, by_admin)
     except OrderError as exc:
         flash(order_error(exc.code), "error")

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from marketplace import catalog_display as display
 from marketplace.extensions import db_session, login_manager
-from marketplace.orders import notify, payment_flow, queries
+from marketplace.orders import notify, payment_flow, queries, refunds
 from marketplace.orders import services as orders
 from marketplace.orders import stall_settings as settings_service
 from marketplace.orders.checkout import settings_for
@@ -77,6 +77,7 @@ def _detail_context(stall: Stall, order: Order) -> dict[str, Any]:
         "history": queries.history(db_session(), [order.id])[order.id],
         "next_states": sorted(orders.TRANSITIONS[order.status], key=list(OrderStatus).index),
         "may_confirm": payment_flow.may_confirm(db_session(), order, by_admin=False),
+        "may_record_late": refunds.may_record_late(db_session(), order, by_admin=False),
         "labels": order_labels(),
     }
 

@@ -153,5 +153,8 @@ def test_money_arriving_after_the_order_expired_does_not_revive_it(shop, webhook
     assert deliver(app, event)[0] == 200
     status, orders, paid_events = state(app, sale)
     assert status is PaymentStatus.SUCCEEDED  # recorded, for an administrator to refund
-    assert orders == [(OrderStatus.CANCELLED, PaymentState.UNPAID)]
-    assert paid_events == 0
+    # Still cancelled (no stock taken again), but the money is kept on the order, flagged.
+    assert orders == [(OrderStatus.CANCELLED, PaymentState.PAID)]
+    assert paid_events == 1
+    assert deliver(app, event)[0] == 200  # a replay records nothing more
+    assert state(app, sale)[1:] == (orders, 1)

@@ -28,6 +28,7 @@ MINIMUM_ROLE = {
     "admin_orders.index": "admin",
     "admin_orders.detail": "admin",
     "admin_orders.refund": "admin",
+    "admin_orders.refund_by_hand": "admin",
     "admin_orders.paid": "admin",
     "admin_orders.payouts": "admin",
     "admin_orders.payouts_csv": "admin",

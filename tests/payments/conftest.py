@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from marketplace.orders.models import Checkout, PaymentMethod
 from payments.stripe_api import StripeAPI
 from payments.stripe_provider import StripeProvider
+from tests.factories import make_product, make_stall, make_user
 
 WEBHOOK_SECRET = "whsec_test_cho_phien"
 STRIPE_KEY = "sk_test_cho_phien"
@@ -179,3 +180,35 @@ def make_checkout(db_session: Session) -> Callable[..., Checkout]:
         return checkout
 
     return make
+
+
+@pytest.fixture
+def card_app(app, localstripe, webhooks):
+    """The app with card payments pointed at localstripe (whose webhooks go to `webhooks`)."""
+    app.config.update(
+        STRIPE_SECRET_KEY=STRIPE_KEY,
+        STRIPE_PUBLISHABLE_KEY="pk_test_cho_phien",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=localstripe,
+        STRIPE_JS_URL=f"{localstripe}/js.stripe.com/v3/",
+    )
+    return app
+
+
+@pytest.fixture
+def api(localstripe):
+    """Talk to localstripe as Stripe.js would on the buyer's side."""
+    client = StripeAPI(STRIPE_KEY, api_base=localstripe)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def market(db_session):
+    """Two stalls with one product each: tea (250.000 ₫) and pomelo (60.000 ₫), 10 in stock."""
+    a = make_stall(db_session, owner=make_user(db_session, email="che@example.com"))
+    b = make_stall(db_session, owner=make_user(db_session, email="buoi@example.com"))
+    tea = make_product(db_session, a, name="Chè búp", price_vnd=250000, stock=10)
+    pomelo = make_product(db_session, b, name="Bưởi", price_vnd=60000, stock=10)
+    db_session.commit()
+    return a, b, tea, pomelo

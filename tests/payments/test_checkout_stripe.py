@@ -12,96 +12,30 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from catalog.models import Product
 from marketplace.db import utcnow
-from marketplace.orders.models import Order, OrderEvent
+from marketplace.orders.models import Order
 from payments.base import PaymentDeclined
-from payments.models import Payment, PaymentStatus, WebhookEvent
-from payments.stripe_api import StripeAPI
+from payments.models import Payment, PaymentStatus
 from tests.conftest import post_form
-from tests.factories import make_product, make_stall, make_user
-from tests.marketplace.shop import add_to_cart, english, mails_to, place_order
-from tests.payments.conftest import STRIPE_KEY, WEBHOOK_SECRET, sign
-
-GOOD_CARD = "4242424242424242"
-DECLINED_CARD = "4000000000000341"
-SECRET = re.compile(r'data-client-secret="([^"]+)"')
-
-
-@pytest.fixture
-def card_app(app, localstripe, webhooks):
-    """The app with card payments pointed at localstripe (whose webhooks go to `webhooks`)."""
-    app.config.update(
-        STRIPE_SECRET_KEY=STRIPE_KEY,
-        STRIPE_PUBLISHABLE_KEY="pk_test_cho_phien",
-        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        STRIPE_API_BASE=localstripe,
-        STRIPE_JS_URL=f"{localstripe}/js.stripe.com/v3/",
-    )
-    return app
-
-
-@pytest.fixture
-def api(localstripe):
-    """Talk to localstripe as Stripe.js would on the buyer's side."""
-    client = StripeAPI(STRIPE_KEY, api_base=localstripe)
-    yield client
-    client.close()
+from tests.marketplace.shop import add_to_cart, english, mails_to
+from tests.payments.cards import (
+    DECLINED_CARD,
+    GOOD_CARD,
+    buy_by_card,
+    counts,
+    deliver,
+    signature,
+    states,
+)
+from tests.payments.conftest import STRIPE_KEY, sign
 
 
 @pytest.fixture
 def client(card_app):
     return english(card_app.test_client())
-
-
-@pytest.fixture
-def market(db_session):
-    a = make_stall(db_session, owner=make_user(db_session, email="che@example.com"))
-    b = make_stall(db_session, owner=make_user(db_session, email="buoi@example.com"))
-    tea = make_product(db_session, a, name="Chè búp", price_vnd=250000, stock=10)
-    pomelo = make_product(db_session, b, name="Bưởi", price_vnd=60000, stock=10)
-    db_session.commit()
-    return a, b, tea, pomelo
-
-
-def buy_by_card(client, market) -> tuple[str, str]:
-    """Order from both stalls by card; return the pay page's HTML and the PaymentIntent id."""
-    a, b, tea, pomelo = market
-    add_to_cart(client, a, tea, 2)
-    add_to_cart(client, b, pomelo, 1)
-    response = place_order(client, payment_method="stripe")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    assert re.fullmatch(r"/checkout/CP[0-9A-Z]+/pay", response.headers["Location"])
-    page = client.get(response.headers["Location"])
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    return html, SECRET.search(html).group(1).split("_secret_")[0]
-
-
-def deliver(client, body: bytes, headers: dict):
-    """POST a webhook to the app as Stripe does: raw JSON body and its signature header."""
-    return client.post(
-        "/webhooks/stripe", data=body, headers=headers, content_type="application/json"
-    )
-
-
-def signature(delivery) -> dict:
-    return {"Stripe-Signature": delivery.headers["Stripe-Signature"]}
-
-
-def states(db_session) -> list[tuple[str, str]]:
-    db_session.expire_all()
-    rows = db_session.scalars(select(Order).order_by(Order.id))
-    return [(o.status.value, o.payment_state.value) for o in rows]
-
-
-def counts(db_session) -> tuple[int, int]:
-    db_session.expire_all()
-    events = db_session.scalar(select(func.count()).select_from(OrderEvent))
-    webhooks = db_session.scalar(select(func.count()).select_from(WebhookEvent))
-    return events, webhooks
 
 
 def test_orders_are_paid_only_through_the_signed_webhook(
