@@ -54,12 +54,22 @@ test: lint  ## the whole suite on SQLite, and on PostgreSQL when TEST_DATABASE_U
 	fi
 
 # The browser journeys drive Debian's chromium (never a downloaded browser); axe-core comes
-# from node_modules (npm ci), never a CDN. Screenshots land in tests/artifacts/e2e/.
-e2e: install  ## real-browser journeys at phone and desktop sizes, with axe-core checks
+# from node_modules (npm ci from package-lock.json), never a CDN. Screenshots of this run only
+# land in tests/artifacts/e2e/ (git-ignored); the target fails if none were taken.
+E2E_SHOTS := tests/artifacts/e2e
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+e2e: install $(AXE)  ## real-browser journeys at phone and desktop sizes, with axe-core checks
 	@test -x /usr/bin/chromium || { echo "make e2e needs /usr/bin/chromium: apt-get install chromium"; exit 1; }
-	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
+	rm -rf $(E2E_SHOTS)
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/e2e
+	@n=$$(find $(E2E_SHOTS) -name '*.png' 2>/dev/null | wc -l); \
+		if [ "$$n" -eq 0 ]; then echo "no screenshots in $(E2E_SHOTS)/"; exit 1; fi; \
+		echo "$$n screenshots in $(E2E_SHOTS)/"
 
 bench: bench-load bench-search  ## every benchmark (record the figures in docs/PERFORMANCE.md)
 

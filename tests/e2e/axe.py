@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from marketplace.config import REPO_ROOT
 
@@ -76,3 +76,56 @@ def check(page: Page, where: str, exclude: list[str] | None = None) -> None:
         raise AssertionError(
             f"axe: {len(bad)} serious/critical violation(s) on {where}:\n{describe(bad)}"
         )
+
+
+# The page as a visitor without JavaScript sees it: scripts gone, <noscript> content shown.
+STATIC_COPY = """() => {
+    const root = document.documentElement.cloneNode(true);
+    root.querySelectorAll("script").forEach((e) => e.remove());
+    root.querySelectorAll("noscript").forEach((e) => {
+        const shown = document.createElement("div");
+        shown.innerHTML = e.innerHTML;
+        e.replaceWith(shown);
+    });
+    return "<!DOCTYPE html>" + root.outerHTML;
+}"""
+
+
+# One scripting page per browser and screen size replays the pages seen without JavaScript;
+# reusing it spares a new renderer process per check. Address -> the HTML to serve there.
+_replays: dict[tuple[int, int, int], Page] = {}
+_pending: dict[str, str] = {}
+
+
+def _serve_pending(route: Route) -> None:
+    """Answer the replay page's navigation with the captured HTML."""
+    html = _pending.pop(route.request.url)
+    route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+
+def _replay_page(page: Page) -> Page:
+    """Return the scripting page (same screen size) that replays pages seen without JavaScript."""
+    browser = page.context.browser
+    assert browser is not None
+    viewport = page.viewport_size or {"width": 360, "height": 740}
+    key = (id(browser), viewport["width"], viewport["height"])
+    replay = _replays.get(key)
+    if replay is None or replay.is_closed():
+        replay = browser.new_context(viewport=viewport, device_scale_factor=1).new_page()
+        replay.route(lambda url: url in _pending, _serve_pending)
+        _replays[key] = replay
+    return replay
+
+
+def check_without_javascript(page: Page, where: str, exclude: list[str] | None = None) -> None:
+    """Check a page opened with JavaScript off, where axe itself cannot run.
+
+    axe waits on timers, which never fire while scripts are disabled, so the page as it stands
+    (noscript content shown, no scripts) is replayed at its own address in a scripting page of
+    the same size: stylesheets and images load from the market as before, for contrast checks.
+    """
+    address = page.url.split("#")[0]
+    _pending[address] = page.evaluate(STATIC_COPY)
+    replay = _replay_page(page)
+    replay.goto(address)
+    check(replay, where, exclude)

@@ -94,7 +94,7 @@ class Journey:
                 control.fill(value)
 
     def step(self, label: str, *, exclude: list[str] | None = None) -> Path:
-        """Record a step: a full-page screenshot, then (with JavaScript) an axe check.
+        """Record a step: a full-page screenshot, then an axe check (with or without JavaScript).
 
         `exclude` leaves third-party widgets out of the check (CSS selectors).
         """
@@ -103,10 +103,11 @@ class Journey:
         shot = self.folder / f"{self.steps:02d}-{slug}-{self.view.name}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(shot), full_page=True)
-        # The phone view checks the same HTML; checking it again without JavaScript adds time only.
+        where = f"{self.name}/{label} ({self.view.name}) at {self.path()}"
         if self.view.js:
-            where = f"{self.name}/{label} ({self.view.name}) at {self.path()}"
             axe.check(self.page, where, exclude)
+        else:
+            axe.check_without_javascript(self.page, where, exclude)
         return shot
 
     def download(self, button: str, label: str, suffix: str) -> Path:
