@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import io
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from traceability.qr import qr_matrix, qr_runs
+from traceability.qr import LABEL_MASK, Matrix, matrix_runs, qr_modules
+
+# Binary (Flate only) streams: ASCII85 on top only makes a PDF 7-bit clean, adds 25 % to its
+# size and, without reportlab's optional C accelerator, costs a pure-Python pass per stream.
+# (A process-wide setting: the label sheets are the project's only use of reportlab.)
+rl_config.useA85 = 0
 
 FONT_NAME = "ChoPhienSans"
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
@@ -104,16 +111,27 @@ def register_font() -> str:
     return FONT_NAME
 
 
-def _fit(text: str, size: float, width: float, max_lines: int, *, words: bool) -> list[str]:
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> float:
+    """Return the advance of `char` at 1 pt (reportlab sums glyph advances, no kerning)."""
+    return pdfmetrics.stringWidth(char, register_font(), 1)
+
+
+def _width(text: str, size: float) -> float:
+    # Same figure as pdfmetrics.stringWidth, without re-reading the font's tables per call:
+    # measuring was a fifth of a 1,000-label sheet.
+    return sum(map(_char_width, text)) * size
+
+
+@lru_cache(maxsize=1024)
+def _fit(text: str, size: float, width: float, max_lines: int, *, words: bool) -> tuple[str, ...]:
     """Break `text` into at most `max_lines` lines of `width` points, ellipsising the rest."""
-    font = register_font()
-    measure = pdfmetrics.stringWidth
     tokens = text.split() if words else list(text)
     lines: list[str] = []
     current = ""
     for token in tokens:
         candidate = f"{current} {token}" if words and current else current + token
-        if current and measure(candidate, font, size) > width:
+        if current and _width(candidate, size) > width:
             lines.append(current)
             current = token
         else:
@@ -124,65 +142,90 @@ def _fit(text: str, size: float, width: float, max_lines: int, *, words: bool) -
         lines = lines[:max_lines]
         lines[-1] += "…"
     # A single word or code wider than the column is cut rather than overflowing the label.
-    return [_clip(line, font, size, width) for line in lines]
+    return tuple(_clip(line, size, width) for line in lines)
 
 
-def _clip(line: str, font: str, size: float, width: float) -> str:
-    if pdfmetrics.stringWidth(line, font, size) <= width:
+def _clip(line: str, size: float, width: float) -> str:
+    if _width(line, size) <= width:
         return line
-    while line and pdfmetrics.stringWidth(line + "…", font, size) > width:
+    while line and _width(line + "…", size) > width:
         line = line[:-1]
     return line + "…"
 
 
-def _star(canvas: Canvas, cx: float, cy: float, radius: float) -> None:
-    """Draw a filled five-pointed star (vector, so it needs no font glyph)."""
-    path = canvas.beginPath()
-    for i in range(10):
-        r = radius if i % 2 == 0 else radius * 0.382
-        angle = math.pi / 2 + i * math.pi / 5
-        point = (cx + r * math.cos(angle), cy + r * math.sin(angle))
-        if i == 0:
-            path.moveTo(*point)
-        else:
-            path.lineTo(*point)
-    path.close()
-    canvas.drawPath(path, stroke=0, fill=1)
+# A five-pointed star of radius 1 (outer and inner points), drawn as a vector path so it
+# needs no font glyph.
+STAR = tuple(
+    (
+        (1 if i % 2 == 0 else 0.382) * math.cos(math.pi / 2 + i * math.pi / 5),
+        (1 if i % 2 == 0 else 0.382) * math.sin(math.pi / 2 + i * math.pi / 5),
+    )
+    for i in range(10)
+)
 
 
-class _QrForms:
-    """Draw each distinct URL's code once as a PDF form, then place it wherever needed."""
+def _stars(canvas: Canvas, count: int, x: float, y: float, radius: float) -> None:
+    """Fill `count` stars in a row, the first centred at (x, y)."""
+    # Written as PDF operators: reportlab's path objects format every float in Python.
+    ops = []
+    for i in range(count):
+        cx = x + i * radius * 2.1
+        points = [f"{cx + dx * radius:.2f} {y + dy * radius:.2f}" for dx, dy in STAR]
+        ops.append(f"{points[0]} m {' l '.join(points[1:])} l h")
+    canvas.addLiteral(f"q 0 g {' '.join(ops)} f Q")
 
-    def __init__(self, canvas: Canvas) -> None:
+
+class _QrCodes:
+    """Draw each label's QR code: inline if its URL occurs once, else one shared PDF form."""
+
+    def __init__(self, canvas: Canvas, urls: Counter[str]) -> None:
         self.canvas = canvas
-        self.names: dict[str, str] = {}
+        self.urls = urls
+        self.forms: dict[str, tuple[str, int]] = {}  # url -> (form name, modules with border)
 
     def place(self, url: str, x: float, y: float, side: float) -> None:
-        name = self.names.get(url)
-        if name is None:
-            name = self.names[url] = f"qr{len(self.names)}"
-            top = len(qr_matrix(url)) - 1 + QUIET_ZONE
-            # Form units are modules with y up (the matrix runs y down). Integer operators
-            # written directly: reportlab's float formatting of ~300 rects per code would
-            # dominate the time of a 1,000-label sheet.
-            rects = " ".join(
-                f"{column + QUIET_ZONE} {top - row} {length} 1 re"
-                for row, column, length in qr_runs(url)
-            )
-            self.canvas.beginForm(name)
-            self.canvas.addLiteral(f"0 g {rects} f")
-            self.canvas.endForm()
-        modules = len(qr_matrix(url)) + 2 * QUIET_ZONE
-        self.canvas.saveState()
-        self.canvas.translate(x, y)
-        self.canvas.scale(side / modules, side / modules)
-        self.canvas.doForm(name)
-        self.canvas.restoreState()
+        """Draw the code for `url` as a `side`-point square with its corner at (x, y)."""
+        if self.urls[url] > 1:
+            name, modules = self.forms.get(url) or self._form(url)
+            self.canvas.addLiteral(_cm(side / modules, x, y))
+            self.canvas.doForm(name)
+            self.canvas.addLiteral("Q")
+            return
+        # Unit serials make every code different: a form each would only add PDF objects.
+        matrix = qr_modules(url, LABEL_MASK)
+        modules = len(matrix) + 2 * QUIET_ZONE
+        self.canvas.addLiteral(f"{_cm(side / modules, x, y)} {_rects(matrix)} Q")
+
+    def _form(self, url: str) -> tuple[str, int]:
+        matrix = qr_modules(url, LABEL_MASK)
+        name = f"qr{len(self.forms)}"
+        self.canvas.beginForm(name)
+        self.canvas.addLiteral(_rects(matrix))
+        self.canvas.endForm()
+        self.forms[url] = (name, len(matrix) + 2 * QUIET_ZONE)
+        return self.forms[url]
+
+
+def _cm(scale: float, x: float, y: float) -> str:
+    """Return operators opening a state whose unit is one module, origin at (x, y)."""
+    return f"q {scale:.5f} 0 0 {scale:.5f} {x:.3f} {y:.3f} cm"
+
+
+def _rects(matrix: Matrix) -> str:
+    """Return fill operators for the dark runs of `matrix`, in module units with y up."""
+    # Integer operators written directly: reportlab's float formatting of ~300 rects per
+    # code would dominate the time of a 1,000-label sheet.
+    top = len(matrix) - 1 + QUIET_ZONE
+    body = " ".join(
+        f"{column + QUIET_ZONE} {top - row} {length} 1 re"
+        for row, column, length in matrix_runs(matrix)
+    )
+    return f"0 g {body} f"
 
 
 def _draw_label(
     canvas: Canvas,
-    forms: _QrForms,
+    codes: _QrCodes,
     layout: SheetLayout,
     label: LabelData,
     x: float,
@@ -191,34 +234,37 @@ def _draw_label(
 ) -> None:
     pad = PADDING * mm
     side = layout.height * mm - 2 * pad
-    forms.place(label.url, x + pad, y + pad, side)
+    codes.place(label.url, x + pad, y + pad, side)
     font = register_font()
     left = x + pad + side + pad * 0.5
     width = x + layout.width * mm - pad - left
     top = y + layout.height * mm - pad
+    # One text object per label: drawString would open one per line and measure each again.
+    text = canvas.beginText()
+
+    def line(size: float, at: float, content: str) -> None:
+        text.setFont(font, size)
+        text.setTextOrigin(left, at)
+        text.textLine(content)
+
     cursor = top
-    for line in _fit(label.product_name, layout.name_pt, width, layout.name_lines, words=True):
+    for name in _fit(label.product_name, layout.name_pt, width, layout.name_lines, words=True):
         cursor -= layout.name_pt * 1.1
-        canvas.setFont(font, layout.name_pt)
-        canvas.drawString(left, cursor, line)
+        line(layout.name_pt, cursor, name)
     cursor -= layout.text_pt * 1.25
-    canvas.setFont(font, layout.text_pt)
-    canvas.drawString(
-        left, cursor, _clip(f"{lot_caption} {label.lot_code}", font, layout.text_pt, width)
-    )
+    line(layout.text_pt, cursor, _clip(f"{lot_caption} {label.lot_code}", layout.text_pt, width))
     if label.ocop_stars:
         cursor -= layout.text_pt * 1.25
-        canvas.drawString(left, cursor, "OCOP")
+        line(layout.text_pt, cursor, "OCOP")
         radius = layout.text_pt * 0.42
-        start = left + pdfmetrics.stringWidth("OCOP ", font, layout.text_pt) + radius
-        for i in range(label.ocop_stars):
-            _star(canvas, start + i * radius * 2.1, cursor + radius * 0.8, radius)
+        start = left + _width("OCOP ", layout.text_pt) + radius
+        _stars(canvas, label.ocop_stars, start, cursor + radius * 0.8, radius)
     if label.short_text:
         lines = _fit(label.short_text, layout.url_pt, width, layout.url_lines, words=False)
-        canvas.setFont(font, layout.url_pt)
         # Bottom-aligned, but drawn top line first so copied text reads in order.
-        for i, line in enumerate(lines):
-            canvas.drawString(left, y + pad + (len(lines) - 1 - i) * layout.url_pt * 1.15, line)
+        for i, content in enumerate(lines):
+            line(layout.url_pt, y + pad + (len(lines) - 1 - i) * layout.url_pt * 1.15, content)
+    canvas.drawText(text)
 
 
 def render_labels(
@@ -235,13 +281,13 @@ def render_labels(
     canvas = Canvas(out, pagesize=A4, pageCompression=1)
     canvas.setTitle("Trace labels")
     canvas.setCreator("Chợ Phiên")
-    forms = _QrForms(canvas)
+    codes = _QrCodes(canvas, Counter(label.url for label in labels))
     skip = max(0, skip) % layout.per_page  # a used sheet has fewer free places than one page
     for index, label in enumerate(labels, start=skip):
         if index > skip and index % layout.per_page == 0:
             canvas.showPage()
         x, y = layout.origin(index)
-        _draw_label(canvas, forms, layout, label, x, y, lot_caption)
+        _draw_label(canvas, codes, layout, label, x, y, lot_caption)
     canvas.showPage()
     canvas.save()
     return out.getvalue()

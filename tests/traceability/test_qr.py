@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from traceability.gs1 import build_digital_link
-from traceability.qr import qr_matrix, qr_png, qr_svg
+from traceability.qr import LABEL_MASK, qr_matrix, qr_modules, qr_png, qr_svg
 
 LONG_LINK = build_digital_link(
     "https://cho-phien.example.vn",
@@ -70,3 +70,26 @@ def test_svg_is_well_formed_scriptless_and_scans(text):
     image = cv2.resize(grid, (side * 8, side * 8), interpolation=cv2.INTER_NEAREST)
     ok, encoded = cv2.imencode(".png", image)
     assert ok and decode_png(encoded.tobytes()) == text
+
+
+def grid_png(matrix, border: int = 4, box: int = 8) -> bytes:
+    """Draw a module matrix as a PNG with OpenCV (not with the code under test)."""
+    grid = np.where(np.array(matrix, dtype=bool), 0, 255).astype(np.uint8)
+    grid = np.pad(grid, border, constant_values=255)
+    image = cv2.resize(grid, None, fx=box, fy=box, interpolation=cv2.INTER_NEAREST)
+    ok, encoded = cv2.imencode(".png", image)
+    assert ok
+    return encoded.tobytes()
+
+
+@pytest.mark.parametrize("mask", range(8))
+def test_every_fixed_mask_decodes_at_the_same_size(mask):
+    # Labels skip qrcode's best-mask search (LABEL_MASK): decoders must read any of the 8.
+    matrix = qr_modules(LONG_LINK, mask)
+    assert len(matrix) == len(qr_matrix(LONG_LINK))
+    assert decode_png(grid_png(matrix)) == LONG_LINK
+
+
+def test_screens_keep_the_best_mask_and_labels_a_fixed_one():
+    assert LABEL_MASK in range(8)
+    assert qr_modules(TEXTS[0]) == qr_matrix(TEXTS[0])  # mask=None: qrcode's best
