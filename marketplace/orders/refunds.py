@@ -48,9 +48,7 @@ def confirm_late(session: Session, order: Order, actor_id: int | None, by_admin:
 
 def may_refund_by_hand(order: Order) -> bool:
     """Tell whether an administrator may record a cash or transfer refund for this order."""
-    return (
-        order.checkout.payment_method in BY_HAND and order.payment_state is PaymentState.PAID
-    )
+    return order.checkout.payment_method in BY_HAND and order.payment_state is PaymentState.PAID
 
 
 def refund_by_hand(
