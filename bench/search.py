@@ -3,10 +3,12 @@
 Run ``make bench-search`` (or ``python -m bench.search``). For each catalog size it builds a
 fresh SQLite market, imports the CSV with the real importer (the outbox drain after the commit
 indexes it, so the rate includes indexing), then times a fixed mix of queries one by one
-(see `search_queries`), each distinct, after a warm-up with other queries. It prints the
-import rate and p50/p95 latencies; it asserts nothing. Elasticsearch (noida-db, an emulator,
-so for information only) runs when its binary starts, at the smallest size unless
-``BENCH_ES_SIZES`` says otherwise.
+(see `search_queries`), each distinct, after a warm-up with other queries; then the same
+mix again with each answer forgotten (the words were seen before, as on a server that has
+been running: the embedded backend's term postings are cached), then with every cache
+emptied. It prints the import rate and p50/p95 latencies; it asserts nothing.
+Elasticsearch (noida-db, an emulator, so for information only) runs when its binary
+starts, at the smallest size unless ``BENCH_ES_SIZES`` says otherwise.
 
 Environment: ``BENCH_SIZES`` (default ``10000,100000``), ``BENCH_PER_KIND`` (default 40),
 ``BENCH_ES_SIZES`` (default the first size; empty skips Elasticsearch).
@@ -163,6 +165,15 @@ def bench_size(kind: str, size: int, per_kind: int, backend: dict[str, Any]) -> 
                 forget()
             return run(query)
 
+        def seen(query: Query) -> object:
+            if forget is not None:  # answers forgotten, term postings kept
+                forget(postings=False)
+            return run(query)
+
+        seen_figures = report(
+            "search again (terms seen before, answers forgotten before each query):",
+            time_queries(seen, queries),
+        )
         cold_figures = report(
             "search (every cache emptied before each query):", time_queries(cold, queries)
         )
@@ -174,7 +185,15 @@ def bench_size(kind: str, size: int, per_kind: int, backend: dict[str, Any]) -> 
         except RuntimeError as exc:  # the benchmark reports; it does not judge
             print(f"  (API timing skipped: {exc})")
             api = {}
-    return {"kind": kind, "size": size, **rates, "warm": warm, "cold": cold_figures, "api": api}
+    return {
+        "kind": kind,
+        "size": size,
+        **rates,
+        "warm": warm,
+        "seen": seen_figures,
+        "cold": cold_figures,
+        "api": api,
+    }
 
 
 def main() -> None:

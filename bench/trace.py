@@ -1,15 +1,18 @@
 """Traceability benchmark: the provenance page against a bare Flask "hello", one server, one run.
 
     .venv/bin/python bench/trace.py [--seconds 8] [--clients 8] [--database-url URL]
+    .venv/bin/python bench/trace.py --labels-only
 
 Builds a demo market in a temporary database (SQLite unless --database-url names a
 PostgreSQL database, whose public schema is then replaced), gives one demo lot a GTIN and a
 journey of events, serves the market with gunicorn on 127.0.0.1, and mounts beside it a
 separate, empty Flask app answering "hello" (the same workers, the same run). A thread pool of
-keep-alive http.client connections then sends requests for a fixed time to each target in
-turn. It prints requests/s for both and their ratio (goal: the page at >= 50% of hello), the
-page's size, whether a repeat request with its ETag is answered 304 (and still counted as a
-scan), and the time to render 1,000 labels. It prints figures and asserts nothing.
+keep-alive http.client connections then sends requests for a fixed time to each target, the
+targets taking turns every half second. It prints requests/s for both and their ratio (goal:
+the page at >= 50% of hello), the page's size, whether a repeat request with its ETag is
+answered 304 (and still counted as a scan), and the time to render 1,000 labels (wall and
+CPU, three rounds: per-unit serial codes, then one lot's code). It prints figures and asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -200,6 +203,50 @@ def load(port: int, path: str, seconds: float, clients: int) -> tuple[float, int
     return sum(done) / (time.perf_counter() - started), sum(done), sum(errors)
 
 
+def interleaved(
+    port: int, paths: list[str], seconds: float, clients: int, turn: float = 0.5
+) -> list[tuple[float, int, int]]:
+    """Give each path `seconds` of traffic, switching path every `turn` seconds.
+
+    Whatever else runs on a shared machine then weighs on every target alike, which a block of
+    seconds per target in turn does not ensure. Return (requests/s, answered 200, errors) per path.
+    """
+    turns = max(1, round(seconds / turn))
+    done = [[0] * len(paths) for _ in range(clients)]
+    errors = [[0] * len(paths) for _ in range(clients)]
+    headers = {"User-Agent": "bench/trace", "Accept": "text/html"}
+    started = time.perf_counter()
+    deadline = started + turns * turn * len(paths)
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while (now := time.perf_counter()) < deadline:
+            target = int((now - started) / turn) % len(paths)
+            try:
+                conn.request("GET", paths[target], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                ok = False
+            done[i][target] += ok
+            errors[i][target] += not ok
+        conn.close()
+
+    pool = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    share = turns * turn  # each path's share of the wall-clock time
+    return [
+        (sum(d[t] for d in done) / share, sum(d[t] for d in done), sum(e[t] for e in errors))
+        for t in range(len(paths))
+    ]
+
+
 def scans(port: int, path: str) -> int:
     """Return the lot's scan count from its JSON record (reading JSON is not a scan)."""
     import json
@@ -208,26 +255,43 @@ def scans(port: int, path: str) -> int:
     return json.loads(body)["lot"]["scans"] if status == 200 else -1
 
 
-def label_timing() -> tuple[float, float]:
-    """Return seconds to render 1,000 labels: all different (units), and all one lot."""
+def label_timing(rounds: int = 3) -> dict[str, list[tuple[float, float]]]:
+    """Render 1,000 labels (unit serials, then one lot) `rounds` times: (wall s, CPU s) each."""
+    import secrets
+
     from traceability.gs1 import build_digital_link
     from traceability.labels import LabelData, render_labels
 
     def sheet(distinct: bool) -> list[LabelData]:
         labels = []
-        for i in range(1000):
-            serial = f"S{i:05d}xQ7mB2kLp" if distinct else None
+        for _ in range(1000):
+            # 16-character serials, as traceability.scans issues them.
+            serial = secrets.token_urlsafe(12) if distinct else None
             url = build_digital_link("https://chophien.vn", "8934567890120", "TC2510-01", serial)
             labels.append(LabelData(url, "Chè búp đặc biệt Tân Cương", "TC2510-01", 5, url[8:]))
         return labels
 
-    timings = []
-    for distinct in (True, False):
-        labels = sheet(distinct)
-        started = time.perf_counter()
-        render_labels(labels, "medium", lot_caption="Lô")
-        timings.append(time.perf_counter() - started)
-    return timings[0], timings[1]
+    timings: dict[str, list[tuple[float, float]]] = {"unit serials": [], "one lot": []}
+    for _ in range(rounds):
+        for name, distinct in (("unit serials", True), ("one lot", False)):
+            labels = sheet(distinct)  # new serials each round: nothing cached between rounds
+            wall, cpu = time.perf_counter(), time.process_time()
+            render_labels(labels, "medium", lot_caption="Lô")
+            timings[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    return timings
+
+
+def report_labels() -> None:
+    """Print the label timings with the load average they were taken under."""
+    before = os.getloadavg()[0]
+    timings = label_timing()
+    after = os.getloadavg()[0]
+    print("1,000 labels to PDF (medium sheet, 48 pages; goal <= 10 s):")
+    for name, runs in timings.items():
+        walls = ", ".join(f"{wall:.2f}" for wall, _ in runs)
+        cpus = ", ".join(f"{cpu:.2f}" for _, cpu in runs)
+        print(f"  {name:12s} wall s: {walls}  (CPU s: {cpus})")
+    print(f"  load average (1 min) before/after: {before:.1f} / {after:.1f}")
 
 
 def main() -> None:
@@ -239,7 +303,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--labels-only", action="store_true", help="skip the server figures")
     args = parser.parse_args()
+    if args.labels_only:
+        report_labels()
+        return
     with tempfile.TemporaryDirectory(prefix="bench-trace-") as tmp:
         instance = Path(tmp)
         url = args.database_url or f"sqlite:///{instance / 'bench.db'}"
@@ -259,11 +327,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    distinct, same = label_timing()
-    print(
-        f"1,000 labels to PDF (medium sheet): {distinct:.2f} s all different, "
-        f"{same:.2f} s one lot (goal <= 10 s)"
-    )
+    report_labels()
 
 
 def report(port: int, page: str, args: argparse.Namespace) -> None:
@@ -289,17 +353,18 @@ def report(port: int, page: str, args: argparse.Namespace) -> None:
     counted = scans(port, page)
     hello_rps, page_rps, floor_rps, errors, sent = [], [], [], 0, 0
     for _ in range(args.rounds):
-        rps, _ok, e1 = load(port, HELLO, args.seconds, args.clients)
-        hello_rps.append(rps)
-        rps, ok, e2 = load(port, page, args.seconds, args.clients)
-        page_rps.append(rps)
-        rps, _ok, e3 = load(port, FLOOR, args.seconds, args.clients)
-        floor_rps.append(rps)
-        errors, sent = errors + e1 + e2 + e3, sent + ok
+        measured = interleaved(port, [HELLO, page, FLOOR], args.seconds, args.clients)
+        for rps_list, (rps, _ok, failed) in zip(
+            (hello_rps, page_rps, floor_rps), measured, strict=True
+        ):
+            rps_list.append(rps)
+            errors += failed
+        sent += measured[1][1]
     hello, provenance, floor = (statistics.median(r) for r in (hello_rps, page_rps, floor_rps))
     print(
         f"gunicorn gthread {args.workers} workers x {args.threads} threads, "
-        f"{args.clients} keep-alive clients, {args.rounds} x {args.seconds:g} s per target"
+        f"{args.clients} keep-alive clients, {args.rounds} x {args.seconds:g} s per target "
+        "(targets take turns every 0.5 s)"
     )
     rounds = ", ".join(f"{r:.0f}" for r in hello_rps)
     print(f"bare Flask hello:  {hello:8.0f} req/s  (rounds: {rounds})")
@@ -308,6 +373,10 @@ def report(port: int, page: str, args: argparse.Namespace) -> None:
     rounds = ", ".join(f"{r:.0f}" for r in floor_rps)
     print(f"market JSON route: {floor:8.0f} req/s  (rounds: {rounds}; {FLOOR}, no database)")
     print(f"ratio page/hello (medians): {provenance / hello:.0%} (goal >= 50%); errors: {errors}")
+    # Within a round the targets take turns every half second, so a round's ratio is the least
+    # disturbed by other work on a shared machine changing between rounds.
+    ratios = ", ".join(f"{p / h:.0%}" for p, h in zip(page_rps, hello_rps, strict=True))
+    print(f"ratio page/hello per round: {ratios}")
     print(f"load average during the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     time.sleep(settle)
     print(f"pages served during the runs: {sent:,}; scans counted: {scans(port, page) - counted:,}")

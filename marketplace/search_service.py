@@ -60,6 +60,8 @@ class SearchService:
         self._down = False
         # Drain once early in each process: a crash may have left rows behind.
         self._retry_at: float | None = 0.0
+        # Whether this process has checked the index's layout (see `drain`).
+        self._layout_checked = False
 
     @property
     def backend(self) -> SearchBackend:
@@ -82,7 +84,16 @@ class SearchService:
         return self.backend.suggest(text, limit)
 
     def drain(self) -> Drained:
-        """Apply every queued update now; raise SearchUnavailable if the index is down."""
+        """Apply every queued update now; raise SearchUnavailable if the index is down.
+
+        The first drain of a process rebuilds an index of an older layout (a new release
+        indexes more fields): until then it lacks what the new code searches.
+        """
+        if not self._layout_checked:
+            if self.backend.stale():
+                log.warning("search index has an older layout; rebuilding it")
+                self.reindex()
+            self._layout_checked = True
         done = search_sync.drain(self.factory, self.backend, today())  # type: ignore[arg-type]
         if self._down:
             log.info("search index reachable again; %s queued updates applied", done.total)

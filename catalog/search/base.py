@@ -177,6 +177,10 @@ class SearchBackend(Protocol):
         """Remove every document."""
         ...
 
+    def stale(self) -> bool:
+        """Return whether the index has an older document layout and needs a `rebuild`."""
+        ...
+
     def count(self) -> int:
         """Return the number of indexed documents."""
         ...

@@ -1,9 +1,10 @@
 """The Elasticsearch search backend, for markets that outgrow one machine.
 
-Documents live in versioned indices (``<alias>-<timestamp>``) behind an alias; every read
-and incremental write goes through the alias. `rebuild` fills a new index and moves the
-alias in one ``update_aliases`` call (remove + add), so searches never see a half-built
-index. An index template carries the settings and mappings for every versioned index.
+Documents live in versioned indices (``<alias>-v<schema>-<timestamp>``) behind an alias;
+every read and incremental write goes through the alias. `rebuild` fills a new index and
+moves the alias in one ``update_aliases`` call (remove + add), so searches never see a
+half-built index. An index template carries the settings and mappings for every versioned
+index; an index of an older schema is `stale` until a rebuild replaces it.
 
 Only features seen working on noida-db (the Elasticsearch 8.15 emulator CI uses) and on
 real Elasticsearch are used; see `elastic_query`. Client note: the 9.x client only talks to
@@ -30,7 +31,7 @@ from catalog.search.base import (
     SearchUnavailable,
     Suggestion,
 )
-from catalog.search.elastic_mapping import MAPPINGS, document, index_settings
+from catalog.search.elastic_mapping import MAPPINGS, SCHEMA_VERSION, document, index_settings
 from catalog.search.elastic_query import FACET_AGGS, SORTS, search_query
 from catalog.search.elastic_suggest import completions, correct
 
@@ -99,8 +100,19 @@ class ElasticsearchBackend:
         return index_settings(replicas=self.replicas)
 
     def _new_name(self) -> str:
-        """Return a fresh versioned index name."""
-        return f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        """Return a fresh versioned index name (it carries the layout's schema version)."""
+        stamp = f"{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        return f"{self._prefix()}{stamp}"
+
+    def _prefix(self) -> str:
+        """Return the start of the names of indices with this code's layout."""
+        return f"{self.alias}-v{SCHEMA_VERSION}-"
+
+    def stale(self) -> bool:
+        """Return whether the alias serves an index built for an older layout."""
+        self._ensure()
+        with self._guard():
+            return any(not name.startswith(self._prefix()) for name in self._current())
 
     def _create(self, name: str, *, alias: bool) -> None:
         """Create index `name` (explicit settings too, in case an older template wins)."""

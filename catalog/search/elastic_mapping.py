@@ -19,10 +19,15 @@ from catalog.search.analysis import PREFIX_MAX_LENGTH, accent_text, doc_boost
 from catalog.search.base import ProductDoc
 
 SEPARATOR = "\x1f"
-TEXT_FIELDS = ("name", "category", "stall", "farm", "description")
+# Part of every versioned index's name; bump it when the mappings or documents change, so
+# indices built before are reported stale and the app rebuilds them (alias swap, no downtime).
+SCHEMA_VERSION = 2
+# `province_text` is the province name as words, weighted like the stall and farm names;
+# `province` stays a keyword for the filter and facet.
+TEXT_FIELDS = ("name", "category", "stall", "farm", "province_text", "description")
 GROUP_FIELDS = {
     "name": ("name",),
-    "meta": ("category", "stall", "farm"),
+    "meta": ("category", "stall", "farm", "province_text"),
     "description": ("description",),
 }
 
@@ -100,6 +105,7 @@ def document(doc: ProductDoc) -> dict[str, Any]:
         "category": accent_text(doc.category or ""),
         "stall": accent_text(doc.stall_name or ""),
         "farm": accent_text(doc.farm_name or ""),
+        "province_text": accent_text(doc.province or ""),
         "description": accent_text(doc.description or ""),
     }
     first_slug = doc.category_slugs[0] if doc.category_slugs else ""

@@ -3,11 +3,11 @@
 The index file is independent of the main database (which may be PostgreSQL). Tables:
 
 * ``fts`` (FTS5, ascii tokenizer on words pre-split by `analysis`, so FTS5 never splits
-  or folds anything itself): folded and accent forms of name, category, stall, farm and
-  description, plus the labels suggestions show;
+  or folds anything itself): folded and accent forms of name, category, stall, farm,
+  province and description, plus the labels suggestions show;
 * ``docs``: one narrow row per product for filters, sorting and facets; ``fkey`` points to
-  ``facet_keys``, the distinct (province, stars, categories, certifications) tuples, so the
-  facets of any match set are one GROUP BY over a single integer column;
+  ``facet_keys``, the distinct (province, stars, categories, certifications) tuples. Readers
+  keep them in memory as bit sets (`fts5_memory`, `fts5_sets`);
 * ``labels``: distinct category and stall names, for suggestions;
 * ``vocab`` / ``deletes`` (see `fuzzy`): typo candidates.
 
@@ -30,7 +30,9 @@ from catalog.search.base import ProductDoc, SearchQuery, SearchResult, SearchUna
 from catalog.search.fts5_read import Reader
 from catalog.search.fts5_rows import DocRow, Interner, doc_row
 
-SCHEMA_VERSION = "1"
+# Bump when the documents' layout changes: an older index file is dropped and marked stale,
+# and the next drain (or `search sync`) rebuilds it from the database.
+SCHEMA_VERSION = "2"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -47,8 +49,8 @@ CREATE TABLE IF NOT EXISTS labels(
 )
 DOC_TABLES = """
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f, farm_a, desc_f, desc_a,
-    name UNINDEXED,
+    name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f, farm_a, prov_f, prov_a,
+    desc_f, desc_a, name UNINDEXED,
     tokenize = 'ascii', detail = 'column', prefix = '1 2 3');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_terms USING fts5vocab(fts, 'row');
 CREATE TABLE IF NOT EXISTS docs(
@@ -86,17 +88,21 @@ class SqliteBackend:
         # One shared connection for an in-memory index: each connection would see its own.
         self._shared = self._connect() if self.path == ":memory:" else None
         self._interner = Interner()
-        self._reader = Reader(self._interner, fts5_memory.Attributes())
+        self._reader = Reader(self._interner)
         with self._transaction() as conn:
+            outdated = False
             if _has_table(conn, "meta"):
                 row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                if row is None or row[0] != SCHEMA_VERSION:
+                outdated = row is None or row[0] != SCHEMA_VERSION
+                if outdated:
                     # The index is derived data: an old layout is dropped, then reindexed.
                     _run(conn, DROP_ALL)
             _run(conn, SCHEMA + DOC_TABLES)
             conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
             )
+            if outdated:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('stale', '1')")
 
     # -- connections ---------------------------------------------------------------------
 
@@ -198,7 +204,8 @@ class SqliteBackend:
         stall_labels = self._interner.labels(conn, "stall", [row.stall for row in rows])
         conn.executemany(
             "INSERT INTO fts(rowid, name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f,"
-            " farm_a, desc_f, desc_a, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " farm_a, prov_f, prov_a, desc_f, desc_a, name)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.fts for row in texts),
         )
         conn.executemany(
@@ -243,6 +250,7 @@ class SqliteBackend:
         try:
             with self._transaction(private) as conn:
                 _run(conn, DROP_DOC_TABLES + DOC_TABLES)
+                conn.execute("DELETE FROM meta WHERE key = 'stale'")
                 fts5_memory.log_changes(conn, [fts5_memory.RESET])
                 bump_text_version(conn)
                 done = 0
@@ -263,6 +271,11 @@ class SqliteBackend:
         with self._reading() as conn:
             return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 
+    def stale(self) -> bool:
+        """Return whether an index of an older layout was dropped and awaits a rebuild."""
+        with self._reading() as conn:
+            return conn.execute("SELECT 1 FROM meta WHERE key = 'stale'").fetchone() is not None
+
     def search(self, query: SearchQuery) -> SearchResult:
         """Return one page of matches; raise InvalidQuery or SearchUnavailable only."""
         query = query.validated()
@@ -276,9 +289,9 @@ class SqliteBackend:
         with self._reading() as conn:
             return self._reader.suggest(conn, text, min(limit, 50))
 
-    def clear_caches(self) -> None:
-        """Forget this process's cached matches and results (to measure cold queries)."""
-        self._reader.clear_caches()
+    def clear_caches(self, *, postings: bool = True) -> None:
+        """Forget cached answers and (unless told not to) matches, to measure cold queries."""
+        self._reader.clear_caches(postings=postings)
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
@@ -310,8 +323,8 @@ def _delete_ids(conn: sqlite3.Connection, ids: list[int], *, fts: bool | None = 
 def _unchanged(conn: sqlite3.Connection, rows: list[DocRow]) -> set[int]:
     """Return the ids among `rows` whose stored FTS row already holds exactly their words."""
     stored = conn.execute(
-        "SELECT rowid, name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f, farm_a, desc_f,"
-        " desc_a, name FROM fts WHERE rowid IN (SELECT value FROM json_each(?))",
+        "SELECT rowid, name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f, farm_a, prov_f,"
+        " prov_a, desc_f, desc_a, name FROM fts WHERE rowid IN (SELECT value FROM json_each(?))",
         (json.dumps([row.id for row in rows]),),
     )
     old = {row[0]: tuple(row) for row in stored}

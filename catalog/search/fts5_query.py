@@ -15,8 +15,12 @@ from catalog.search.analysis import (
     QueryWord,
 )
 
-FOLDED_COLUMNS = {"name": "name_f", "meta": "cat_f stall_f farm_f", "description": "desc_f"}
+FOLDED_COLUMNS = {"name": "name_f", "meta": "cat_f stall_f farm_f prov_f", "description": "desc_f"}
 ALL_FOLDED = " ".join(FOLDED_COLUMNS.values())
+# The column sets a word's products are looked up in: its folded form anywhere (to match),
+# and per field group (to rank); "accent" is the name's accent forms.
+COLUMNS = {**FOLDED_COLUMNS, "accent": "name_a", "all": ALL_FOLDED}
+Form = tuple[str, bool]  # a folded term, and whether longer words starting with it count
 
 
 def quote(term: str) -> str:
@@ -33,13 +37,24 @@ class WordPlan:
     longer: bool  # some indexed word extends it (prefix matches beyond the word itself)
     typos: tuple[str, ...]  # indexed words one edit away, the word itself excluded
 
-    def alternatives(self) -> str:
-        """Return the OR of every form that makes this word match, unfiltered by column."""
-        forms = [quote(self.word.folded)]
+    @property
+    def matchable(self) -> bool:
+        """Return whether some indexed word can match this one."""
+        return self.exact or bool(self.typos) or (self.word.prefix and self.longer)
+
+    def forms(self) -> list[Form]:
+        """Return every form that makes this word match: itself, as a prefix, its typos."""
+        # A word of 3+ letters that is not `exact` is in no document: no need to look it up.
+        found: list[Form] = [(self.word.folded, False)] if self.exact else []
         if self.word.prefix and self.longer:
-            forms.append(quote(self.word.folded) + "*")
-        forms.extend(quote(t) for t in self.typos)
-        return "(" + " OR ".join(forms) + ")"
+            found.append((self.word.folded, True))
+        found.extend((t, False) for t in self.typos)
+        return found
+
+
+def expression(group: str, term: str, prefix: bool) -> str:
+    """Return the FTS5 expression of one term (or prefix) in a column group."""
+    return "{" + COLUMNS[group] + "}: " + quote(term) + ("*" if prefix else "")
 
 
 def plan_words(conn: sqlite3.Connection, words: Sequence[QueryWord]) -> list[WordPlan]:
@@ -53,13 +68,3 @@ def plan_words(conn: sqlite3.Connection, words: Sequence[QueryWord]) -> list[Wor
         longer = word.prefix and fuzzy.has_longer(conn, word.folded)
         plans.append(WordPlan(word, exact, longer, typos))
     return plans
-
-
-def match_expression(plans: Sequence[WordPlan]) -> str | None:
-    """Return the FTS5 expression of every word matching somewhere, or None if none can."""
-    parts = []
-    for plan in plans:
-        if not (plan.exact or plan.typos or (plan.word.prefix and plan.longer)):
-            return None
-        parts.append("{" + ALL_FOLDED + "}: " + plan.alternatives())
-    return " AND ".join(parts)

@@ -1,9 +1,10 @@
 """Searching over the embedded index (see `analysis` for the model, `fts5_rank` for ranking).
 
-A search runs in the caller's read transaction: one FTS5 query finds the matches (cached per
-text version), the in-memory attributes filter and count them, and only the products that
-can reach the requested page are scored. A listing without text never touches FTS5: the
-snapshot's precomputed orders and per-facet-key counts answer it.
+A search runs in the caller's read transaction. Each query word's products come from
+per-term bit sets (one FTS5 look-up per term and column group, cached per text version
+and shared by every query using the term); filters and facets are bit-set operations on
+the snapshot's sets (`fts5_sets`), and only the products that can reach the requested page
+are sorted or scored. Nothing loops over every match in Python.
 
 SQL here is assembled from fixed fragments of this package; every value, FTS5 expressions
 included, is a bound parameter.
@@ -11,26 +12,25 @@ included, is a bound parameter.
 
 from __future__ import annotations
 
-import heapq
 import sqlite3
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
 
 from catalog.search import fuzzy
 from catalog.search.analysis import QueryWord, did_you_mean, query_words
-from catalog.search.base import MAX_PRICE, SearchQuery, SearchResult, Suggestion
-from catalog.search.fts5_cache import IdSetCache, ResultCache
+from catalog.search.base import SearchQuery, SearchResult, Suggestion
+from catalog.search.fts5_cache import PostingCache, ResultCache
+from catalog.search.fts5_match import Lookup, advance
 from catalog.search.fts5_memory import Attributes, Snapshot
-from catalog.search.fts5_query import WordPlan, match_expression, plan_words
+from catalog.search.fts5_query import plan_words
 from catalog.search.fts5_rank import Ranker
 from catalog.search.fts5_rows import Interner
+from catalog.search.fts5_sets import Facets, Sets
 from catalog.search.fts5_suggest import suggest
+from catalog.search.fts5_texts import TextStore
 
 SUGGEST_BELOW = 3  # offer "did you mean" when fewer results than this
-
-Facets = dict[str, list[tuple[str, int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +50,19 @@ class Ranked:
 class Reader:
     """Read-only queries; each method runs inside the caller's read transaction."""
 
-    def __init__(self, interner: Interner, attributes: Attributes) -> None:
+    def __init__(self, interner: Interner) -> None:
         self.interner = interner
-        self.attributes = attributes
+        self.attributes = Attributes(lambda: interner.facet_values)
+        # The in-memory copy of the products' words, like the attribute snapshot, is data
+        # rather than a cache of answers: `clear_caches` keeps it.
+        self.texts = TextStore()
+        self.frequencies: dict[tuple[str, bool], int] = {}
         self.clear_caches()
 
-    def clear_caches(self) -> None:
-        """Forget cached matches, word plans and results (they are rebuilt on demand)."""
-        self.id_sets = IdSetCache()
+    def clear_caches(self, *, postings: bool = True) -> None:
+        """Forget cached results, word plans and (if `postings`) term postings."""
+        if postings or not hasattr(self, "postings"):
+            self.postings = PostingCache()
         self.results = ResultCache()
         self.plans = ResultCache(size=2048)
 
@@ -108,92 +113,47 @@ class Reader:
         end: int,
     ) -> Ranked:
         """Compute the first `end` results, the total and the facets of a query."""
-        fkeys = self.interner.matching_fkeys(
-            query.category, query.province, query.min_stars, query.certification
+        try:
+            sets = self.attributes.sets(snap)
+        except KeyError:  # a facet key another process added after our refresh
+            self.interner.refresh(conn)
+            sets = self.attributes.sets(snap)
+        allowed = sets.filtered(
+            snap.price,
+            query.category,
+            query.province,
+            query.min_stars,
+            query.certification,
+            query.min_price,
+            query.max_price,
         )
-        if fkeys is not None and not fkeys:
-            return Ranked([], 0, self._facets(conn, {}), None)
-        if not words:
-            return self._listing(conn, snap, query, fkeys, end)
+        if not words:  # a listing: every product passing the filters
+            ids = list(islice(_ordered(snap, sets, query.sort, allowed), end))
+            return Ranked(ids, allowed.bit_count(), sets.facets(allowed), None)
+        if not allowed:
+            return Ranked([], 0, sets.facets(0), None)
         plans = self._plans(conn, version, words)
-        matches = self._matches(conn, snap, version, query, plans, fkeys)
+        advance(self.postings, conn, version, sets.layout)
+        lookup = Lookup(
+            conn,
+            version,
+            sets.layout,
+            sets.alive.bit_count(),
+            self.postings,
+            self.texts,
+            self.frequencies,
+        )
+        matches = lookup.matches(plans, allowed)
         ids: list[int] = []
-        if matches:
-            ids = self._order(conn, snap, version, query.sort, plans, matches, end)
+        if matches and query.sort == "relevance":
+            ids = Ranker(conn, snap, sets, plans, lookup.restrict).top(matches, end)
+        elif matches:
+            ids = list(islice(_ordered(snap, sets, query.sort, matches), end))
+        total = matches.bit_count()
         suggestion = None
-        if len(matches) < SUGGEST_BELOW:
-            suggestion = self._did_you_mean(conn, snap, version, query, words, fkeys, matches)
-        facets = self._facets(conn, Counter(map(snap.fkey.__getitem__, matches)))
-        return Ranked(ids, len(matches), facets, suggestion)
-
-    def _order(
-        self,
-        conn: sqlite3.Connection,
-        snap: Snapshot,
-        version: int,
-        sort: str,
-        plans: list[WordPlan],
-        matches: list[int],
-        end: int,
-    ) -> list[int]:
-        """Return the first `end` matches in the requested order."""
-        price, newest = snap.price, snap.newest
-        if sort == "price_asc":
-            return heapq.nsmallest(end, matches, key=lambda i: (price[i], -newest[i]))
-        if sort == "price_desc":
-            return heapq.nlargest(end, matches, key=lambda i: (price[i], newest[i]))
-        if sort == "newest":
-            return heapq.nlargest(end, matches, key=newest.__getitem__)
-
-        def sets(expression: str) -> frozenset[int]:
-            return self._ids(conn, version, expression)
-
-        return Ranker(conn, snap, plans, sets).top(matches, end)
-
-    def _listing(
-        self,
-        conn: sqlite3.Connection,
-        snap: Snapshot,
-        query: SearchQuery,
-        fkeys: set[int] | None,
-        end: int,
-    ) -> Ranked:
-        """Rank every product passing the filters, from the snapshot's orders."""
-        low, high = query.min_price, query.max_price
-        fkey = snap.fkey
-        by_price = query.sort.startswith("price")
-        descending = query.sort == "price_desc"
-        if low is None and high is None:
-            everyone = snap.orders().per_fkey
-            per_key: Mapping[int, int] = (
-                everyone if fkeys is None else {k: everyone[k] for k in fkeys if k in everyone}
-            )
-            total = sum(per_key.values())
-            stream: Iterable[int] = (
-                snap.by_price(descending, None, None) if by_price else snap.newest_first()
-            )
-            unfiltered = True
-        else:
-            pool = snap.by_price(descending, low, high)
-            if fkeys is not None:
-                pool = [i for i in pool if fkey[i] in fkeys]
-            per_key = Counter(map(fkey.__getitem__, pool))
-            total = len(pool)
-            unfiltered = False
-            if by_price:
-                stream = pool
-            elif total > len(fkey) // 8:
-                # Most products qualify: the newest ones fill a page sooner than sorting.
-                price = snap.price
-                lowest, highest = low or 0, MAX_PRICE if high is None else high
-                stream = (i for i in snap.newest_first() if lowest <= price[i] <= highest)
-                unfiltered = True
-            else:
-                stream = heapq.nlargest(end, pool, key=snap.newest.__getitem__)
-        if fkeys is not None and unfiltered:
-            stream = (i for i in stream if fkey[i] in fkeys)
-        ids = list(islice(stream, end))
-        return Ranked(ids, total, self._facets(conn, per_key), None)
+        if total < SUGGEST_BELOW:
+            suggestion = self._did_you_mean(conn, lookup, allowed, words, total)
+        return Ranked(ids, total, sets.facets(matches), suggestion)
 
     # -- matching ------------------------------------------------------------------------
 
@@ -206,64 +166,13 @@ class Reader:
             self.plans.put(version, key, found)
         return found
 
-    def _ids(self, conn: sqlite3.Connection, version: int, expression: str) -> frozenset[int]:
-        """Return the rowids matching an FTS5 expression, cached per text version."""
-        return self.id_sets.get(version, expression, lambda: frozenset(_ids(conn, expression)))
-
-    def _matches(
-        self,
-        conn: sqlite3.Connection,
-        snap: Snapshot,
-        version: int,
-        query: SearchQuery,
-        plans: list[WordPlan],
-        fkeys: set[int] | None,
-    ) -> list[int]:
-        """Return the ids matching the text and passing every filter, in no order."""
-        match = match_expression(plans)
-        if match is None:
-            return []
-        found = self._ids(conn, version, match)
-        return snap.keep(found, fkeys, query.min_price, query.max_price)
-
-    def _facets(self, conn: sqlite3.Connection, per_key: Mapping[int, int]) -> Facets:
-        """Return facet counts from counts per facet key, by count then value."""
-        values = self.interner.facet_values
-        if any(fkey not in values for fkey in per_key):
-            self.interner.refresh(conn)
-        category: Counter[str] = Counter()
-        province: Counter[str] = Counter()
-        stars: Counter[str] = Counter()
-        certification: Counter[str] = Counter()
-        for fkey, n in per_key.items():
-            where, star, cats, certs = values[fkey]
-            province[where] += n
-            stars[star] += n
-            for slug in cats:
-                category[slug] += n
-            for cert in certs:
-                certification[cert] += n
-        del province[""], stars[""]
-        counters = {
-            "category": category,
-            "province": province,
-            "ocop_stars": stars,
-            "certification": certification,
-        }
-        return {
-            name: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-            for name, counter in counters.items()
-        }
-
     def _did_you_mean(
         self,
         conn: sqlite3.Connection,
-        snap: Snapshot,
-        version: int,
-        query: SearchQuery,
+        lookup: Lookup,
+        allowed: int,
         words: list[QueryWord],
-        fkeys: set[int] | None,
-        matches: list[int],
+        total: int,
     ) -> str | None:
         """Return the query with unknown words replaced by close indexed words, if better."""
 
@@ -273,24 +182,26 @@ class Reader:
             return [(t, _frequency(conn, t)) for t in fuzzy.candidates(conn, word.folded, 2)]
 
         def count(text: str) -> int:
-            plans = self._plans(conn, version, query_words(text))
-            return len(self._matches(conn, snap, version, query, plans, fkeys))
+            plans = self._plans(conn, lookup.version, query_words(text))
+            return lookup.matches(plans, allowed).bit_count()
 
-        return did_you_mean(words, options, count, len(matches))
+        return did_you_mean(words, options, count, total)
+
+
+def _ordered(snap: Snapshot, sets: Sets, sort: str, chosen: int) -> Iterator[int]:
+    """Yield the products in `chosen` by price or newest first (not by relevance)."""
+    price, newest, layout = snap.price, snap.newest, sets.layout
+    if sort == "price_asc":
+        return sets.price.walk(chosen, layout, False, lambda i: (price[i], -newest[i]))
+    if sort == "price_desc":
+        return sets.price.walk(chosen, layout, True, lambda i: (price[i], newest[i]))
+    return sets.newest.walk(chosen, layout, True, newest.__getitem__)
 
 
 def text_version(conn: sqlite3.Connection) -> int:
     """Return the index's text version (bumped when any product's words change)."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'text_version'").fetchone()
     return int(row[0]) if row else 0
-
-
-def _ids(conn: sqlite3.Connection, expression: str) -> Iterable[int]:
-    """Return the rowids matching an FTS5 expression (one string: faster than rows)."""
-    row = conn.execute(
-        "SELECT group_concat(rowid) FROM fts WHERE fts MATCH ?", (expression,)
-    ).fetchone()
-    return map(int, row[0].split(",")) if row and row[0] else ()
 
 
 def _frequency(conn: sqlite3.Connection, term: str) -> int:

@@ -33,7 +33,10 @@ def doc_row(doc: ProductDoc) -> DocRow:
     """Prepare `doc` for the index: its words in both forms, attributes and facet key."""
     columns: list[str] = []
     terms: list[str] = []
-    for text in (doc.name, doc.category, doc.stall_name, doc.farm_name, doc.description):
+    # The province counts like the stall and farm names: "che thai nguyen" finds tea from
+    # Thái Nguyên stalls whose names do not say where they are.
+    texts = (doc.name, doc.category, doc.stall_name, doc.farm_name, doc.province, doc.description)
+    for text in texts:
         folded, accented = field_forms(text or "")
         columns += [" ".join(folded), " ".join(accented)]
         terms += folded
@@ -87,10 +90,7 @@ class Interner:
         self._facet_ids: dict[FacetKey, int] = {}
         self.all_labels: dict[int, Label] = {}
         self._label_ids: dict[tuple[str, str, str], int] = {}
-        self._matching: dict[tuple[object, ...], set[int]] = {}
         self._top_facet = self._top_label = 0
-        # ("province", "Phú Thọ") -> the facet keys with that value, for filtering.
-        self._by_value: dict[tuple[str, object], set[int]] = {}
 
     def facet_keys(self, conn: sqlite3.Connection, keys: Sequence[FacetKey]) -> list[int]:
         """Return the id of each facet key, adding new ones; call inside a transaction."""
@@ -130,14 +130,6 @@ class Interner:
                 )
                 self._facet_ids[key] = fid
                 self._top_facet = max(self._top_facet, fid)
-                self._matching = {}
-                values = self.facet_values[fid]
-                for name, value in (("province", province), ("stars", stars)):
-                    self._by_value.setdefault((name, value), set()).add(fid)
-                for slug in values[2]:
-                    self._by_value.setdefault(("category", slug), set()).add(fid)
-                for cert in values[3]:
-                    self._by_value.setdefault(("certification", cert), set()).add(fid)
             top = self._top_label
             for lid, kind, key, label in conn.execute(
                 "SELECT id, kind, key, label FROM labels WHERE id > ?", (top,)
@@ -146,41 +138,6 @@ class Interner:
                 self.all_labels[lid] = Label(lid, kind, key, label, words)
                 self._label_ids[(kind, key, label)] = lid
                 self._top_label = max(self._top_label, lid)
-
-    def matching_fkeys(
-        self,
-        category: str | None,
-        province: str | None,
-        min_stars: int | None,
-        certification: str | None,
-    ) -> set[int] | None:
-        """Return the facet-key ids passing these filters, or None when nothing is filtered."""
-        if category is None and province is None and min_stars is None and certification is None:
-            return None
-        key = (category, province, min_stars, certification)
-        with self._lock:
-            # Cached until a new facet key appears (refresh empties the cache).
-            found = self._matching.get(key)
-            if found is not None:
-                return found
-            index = self._by_value
-            chosen = []
-            if category is not None:
-                chosen.append(index.get(("category", category), set()))
-            if province is not None:
-                chosen.append(index.get(("province", province), set()))
-            if certification is not None:
-                chosen.append(index.get(("certification", certification), set()))
-            if min_stars is not None:
-                chosen.append(
-                    set().union(*(index.get(("stars", n), set()) for n in range(min_stars, 6)))
-                )
-            chosen.sort(key=len)
-            result = chosen[0].intersection(*chosen[1:])
-            if len(self._matching) > 512:
-                self._matching.clear()
-            self._matching[key] = result
-        return result
 
 
 def json_ids(ids: Sequence[int]) -> str:

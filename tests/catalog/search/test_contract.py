@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 import pytest
 
 from catalog.search import SearchBackend, SearchQuery, SearchResult
+from tests.catalog.search.catalog_data import BY_ID
 
 
 def search(backend: SearchBackend, text: str = "", **options: object) -> SearchResult:
@@ -39,6 +41,38 @@ def test_a_query_without_accents_finds_the_accented_product(
     loaded: SearchBackend, text: str, expected: list[int]
 ) -> None:
     assert ids(loaded, text)[: len(expected)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Neither product's name, stall or farm says Hà Nội or Hà Tĩnh: only the province.
+        ("lua ha noi", {21, 40}),
+        ("keo ha tinh", {26}),
+        ("KẸO HÀ TĨNH", {26}),
+    ],
+)
+def test_a_query_naming_a_province_finds_that_provinces_products(
+    loaded: SearchBackend, text: str, expected: set[int]
+) -> None:
+    assert set(ids(loaded, text)) == expected
+
+
+def test_the_province_counts_like_the_stall_name(backend: SearchBackend) -> None:
+    tea = BY_ID[38]  # "Trà shan tuyết cổ thụ"
+    stall = {"stall_slug": "shan", "stall_name": "HTX Shan Tuyết"}
+    backend.index(
+        [
+            replace(tea, id=101, province="Thái Nguyên", **stall),
+            replace(tea, id=102, province="Phú Thọ", **stall),
+            # The same words in the stall name score the same as in the province, so the
+            # tie goes to the higher id (same creation time and boost).
+            replace(tea, id=103, province="Lào Cai", stall_name="Chè Thái Nguyên"),
+        ]
+    )
+    assert ids(backend, "tra thai nguyen") == [103, 101]
+    assert ids(backend, "shan tuyet phu tho") == [102]
+    assert search(backend, "thai nguyen").facets["province"] == [("Lào Cai", 1), ("Thái Nguyên", 1)]
 
 
 def test_a_query_without_accents_matches_every_accent_variant(loaded: SearchBackend) -> None:

@@ -17,6 +17,7 @@ def found(backend: SearchBackend, text: str) -> list[int]:
 
 def test_an_empty_index_finds_nothing(backend: SearchBackend) -> None:
     assert backend.count() == 0
+    assert not backend.stale()  # a new index has the current layout
     result = backend.search(SearchQuery(text="mat ong"))
     assert (result.ids, result.total, result.suggestion) == ([], 0, None)
     assert result.facets == {"category": [], "province": [], "ocop_stars": [], "certification": []}

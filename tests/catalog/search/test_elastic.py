@@ -85,3 +85,24 @@ def test_a_lost_index_is_recreated(elastic: ElasticsearchBackend) -> None:
     assert elastic.search(SearchQuery()).total == 0
     elastic.index(CATALOG[:2])
     assert elastic.count() == 2
+
+
+def test_an_index_of_an_older_layout_is_stale_until_rebuilt(elastic: ElasticsearchBackend) -> None:
+    es: Elasticsearch = elastic.es
+    assert not elastic.stale()
+    (current,) = es.indices.get_alias(name=elastic.alias).body
+    # An index the previous release made: its name carries no schema version.
+    old = f"{elastic.alias}-20250101000000-000000001"
+    es.indices.create(index=old)
+    es.indices.update_aliases(
+        actions=[
+            {"remove": {"index": current, "alias": elastic.alias}},
+            {"add": {"index": old, "alias": elastic.alias}},
+        ]
+    )
+    es.indices.delete(index=current)
+    assert elastic.stale()
+    elastic.rebuild(CATALOG)
+    assert not elastic.stale()
+    assert not es.indices.exists(index=old)
+    assert {4} == set(elastic.search(SearchQuery(text="buoi phu tho")).ids)

@@ -94,7 +94,7 @@ def catalog(rng: random.Random, size: int) -> list[ProductDoc]:
             stall_slug=f"s{i % 7}",
             stall_name=text(2),
             farm_name=text(1) if rng.random() < 0.3 else "",
-            province="",
+            province=text(rng.randint(1, 2)) if rng.random() < 0.4 else "",
             price_vnd=1000 * rng.randint(1, 50),
             in_stock=rng.random() < 0.7,
             ocop_stars=rng.choice([None, None, 3, 4, 5]),
@@ -150,7 +150,7 @@ def reference(docs: list[ProductDoc], text: str) -> list[int]:
 
 def _groups(doc: ProductDoc) -> dict[str, tuple[list[str], list[str]]]:
     """Return each field group's folded words and accent forms."""
-    meta = " ".join([doc.category, doc.stall_name, doc.farm_name])
+    meta = " ".join([doc.category, doc.stall_name, doc.farm_name, doc.province])
     return {
         "name": field_forms(doc.name),
         "meta": field_forms(meta),
