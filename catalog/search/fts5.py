@@ -18,7 +18,6 @@ writes in this process are serialised by a lock.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -29,49 +28,19 @@ from catalog.search import fts5_memory, fuzzy
 from catalog.search.base import ProductDoc, SearchQuery, SearchResult, SearchUnavailable, Suggestion
 from catalog.search.fts5_read import Reader
 from catalog.search.fts5_rows import DocRow, Interner, doc_row
-
-# Bump when the documents' layout changes: an older index file is dropped and marked stale,
-# and the next drain (or `search sync`) rebuilds it from the database.
-SCHEMA_VERSION = "2"
-SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS facet_keys(
-    id INTEGER PRIMARY KEY, province TEXT NOT NULL, stars INTEGER NOT NULL,
-    cats TEXT NOT NULL, certs TEXT NOT NULL, UNIQUE(province, stars, cats, certs));
-CREATE TABLE IF NOT EXISTS labels(
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL,
-    UNIQUE(kind, key, label));
-"""
-    + fuzzy.SCHEMA
-    + ";"
-    + fts5_memory.SCHEMA
+from catalog.search.fts5_schema import (
+    DOC_TABLES,
+    DROP_ALL,
+    DROP_DOC_TABLES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    bump_text_version,
+    delete_ids,
+    has_table,
+    run_script,
+    unchanged_ids,
 )
-DOC_TABLES = """
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f, farm_a, prov_f, prov_a,
-    desc_f, desc_a, name UNINDEXED,
-    tokenize = 'ascii', detail = 'column', prefix = '1 2 3');
-CREATE VIRTUAL TABLE IF NOT EXISTS fts_terms USING fts5vocab(fts, 'row');
-CREATE TABLE IF NOT EXISTS docs(
-    id INTEGER PRIMARY KEY, fkey INTEGER NOT NULL, cat_label INTEGER NOT NULL,
-    stall_label INTEGER NOT NULL, price INTEGER NOT NULL, in_stock INTEGER NOT NULL,
-    created INTEGER NOT NULL, boost INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS docs_created ON docs(created, id);
-CREATE INDEX IF NOT EXISTS docs_price ON docs(price, created, id);
-CREATE INDEX IF NOT EXISTS docs_fkey ON docs(fkey);
-CREATE INDEX IF NOT EXISTS docs_cat_label ON docs(cat_label);
-CREATE INDEX IF NOT EXISTS docs_stall_label ON docs(stall_label);
-"""
-DROP_DOC_TABLES = """
-DROP TABLE IF EXISTS fts_terms; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS docs;
-DELETE FROM vocab; DELETE FROM deletes;
-"""
-DROP_ALL = """
-DROP TABLE IF EXISTS fts_terms; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS docs;
-DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS facet_keys; DROP TABLE IF EXISTS labels;
-DROP TABLE IF EXISTS vocab; DROP TABLE IF EXISTS deletes; DROP TABLE IF EXISTS changes;
-"""
+
 _BATCH = 1000
 # OperationalError messages that mean the file cannot be used now, rather than a bug.
 _UNAVAILABLE = ("locked", "busy", "unable to open", "readonly", "disk I/O", "disk is full")
@@ -91,13 +60,13 @@ class SqliteBackend:
         self._reader = Reader(self._interner)
         with self._transaction() as conn:
             outdated = False
-            if _has_table(conn, "meta"):
+            if has_table(conn, "meta"):
                 row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
                 outdated = row is None or row[0] != SCHEMA_VERSION
                 if outdated:
                     # The index is derived data: an old layout is dropped, then reindexed.
-                    _run(conn, DROP_ALL)
-            _run(conn, SCHEMA + DOC_TABLES)
+                    run_script(conn, DROP_ALL)
+            run_script(conn, SCHEMA + DOC_TABLES)
             conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
             )
@@ -195,10 +164,10 @@ class SqliteBackend:
         ids = [row.id for row in rows]
         texts = rows
         if replace:
-            same = _unchanged(conn, rows)
+            same = unchanged_ids(conn, rows)
             texts = [row for row in rows if row.id not in same]
-            _delete_ids(conn, [row.id for row in texts], fts=True)
-            _delete_ids(conn, ids, fts=False)
+            delete_ids(conn, [row.id for row in texts], fts=True)
+            delete_ids(conn, ids, fts=False)
         fkeys = self._interner.facet_keys(conn, [row.facet for row in rows])
         cat_labels = self._interner.labels(conn, "category", [row.category for row in rows])
         stall_labels = self._interner.labels(conn, "stall", [row.stall for row in rows])
@@ -227,13 +196,13 @@ class SqliteBackend:
         wanted = [int(i) for i in ids]
         for start in range(0, len(wanted), _BATCH):
             with self._transaction() as conn:
-                _delete_ids(conn, wanted[start : start + _BATCH])
+                delete_ids(conn, wanted[start : start + _BATCH])
                 fts5_memory.log_changes(conn, wanted[start : start + _BATCH])
 
     def clear(self) -> None:
         """Remove every document."""
         with self._transaction() as conn:
-            _run(conn, DROP_DOC_TABLES + DOC_TABLES)
+            run_script(conn, DROP_DOC_TABLES + DOC_TABLES)
             fts5_memory.log_changes(conn, [fts5_memory.RESET])
             bump_text_version(conn)
 
@@ -249,7 +218,7 @@ class SqliteBackend:
         private = self._shared or self._connect()
         try:
             with self._transaction(private) as conn:
-                _run(conn, DROP_DOC_TABLES + DOC_TABLES)
+                run_script(conn, DROP_DOC_TABLES + DOC_TABLES)
                 conn.execute("DELETE FROM meta WHERE key = 'stale'")
                 fts5_memory.log_changes(conn, [fts5_memory.RESET])
                 bump_text_version(conn)
@@ -300,46 +269,3 @@ class SqliteBackend:
             conn.close()
             self._local.conn = None
             self._shared = None
-
-
-def _run(conn: sqlite3.Connection, script: str) -> None:
-    """Run `script` statement by statement (executescript would commit the transaction)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _delete_ids(conn: sqlite3.Connection, ids: list[int], *, fts: bool | None = None) -> None:
-    """Delete these ids from the FTS table, the attribute table, or (None) both."""
-    if not ids:
-        return
-    payload = json.dumps(ids)
-    if fts is not False:
-        conn.execute("DELETE FROM fts WHERE rowid IN (SELECT value FROM json_each(?))", (payload,))
-    if fts is not True:
-        conn.execute("DELETE FROM docs WHERE id IN (SELECT value FROM json_each(?))", (payload,))
-
-
-def _unchanged(conn: sqlite3.Connection, rows: list[DocRow]) -> set[int]:
-    """Return the ids among `rows` whose stored FTS row already holds exactly their words."""
-    stored = conn.execute(
-        "SELECT rowid, name_f, name_a, cat_f, cat_a, stall_f, stall_a, farm_f, farm_a, prov_f,"
-        " prov_a, desc_f, desc_a, name FROM fts WHERE rowid IN (SELECT value FROM json_each(?))",
-        (json.dumps([row.id for row in rows]),),
-    )
-    old = {row[0]: tuple(row) for row in stored}
-    return {row.id for row in rows if old.get(row.id) == row.fts}
-
-
-def bump_text_version(conn: sqlite3.Connection) -> None:
-    """Record that some product's words changed (readers drop their match caches)."""
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES ('text_version', '1') ON CONFLICT(key)"
-        " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-    )
-
-
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    """Return whether table `name` exists."""
-    row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
-    return row is not None
