@@ -14,7 +14,15 @@ from marketplace import config as config_module
 from marketplace import errors, i18n, security, templating
 from marketplace.auth import configure_login
 from marketplace.config import REPO_ROOT
-from marketplace.extensions import Database, csrf, limiter, login_manager
+from marketplace.extensions import (
+    Database,
+    SessionInterface,
+    check_csrf_only_on_unsafe_methods,
+    csrf,
+    limit_only_decorated_views,
+    limiter,
+    login_manager,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -37,8 +45,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
+    app.session_interface = SessionInterface()
     Database().init_app(app)
     csrf.init_app(app)
+    check_csrf_only_on_unsafe_methods(app)
     login_manager.init_app(app)
     configure_login()
     limiter.init_app(app)
@@ -47,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    limit_only_decorated_views(app)
     _register_cli(app)
     return app
 

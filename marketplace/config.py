@@ -36,6 +36,7 @@ ENV_KEYS = (
 )
 ENV_INTS = ("MAIL_PORT", "PROXY_FIX_X_FOR", "PASSWORD_RESET_MAX_AGE", "ORDER_COMMISSION_BP")
 ENV_BOOLS = ("MAIL_USE_TLS", "SESSION_COOKIE_SECURE")
+ENV_FLOATS = ("TRACE_PAGE_CACHE_SECONDS", "TRACE_SCAN_FLUSH_SECONDS")
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -71,6 +72,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
         "PASSWORD_RESET_MAX_AGE": 3600,
+        # Provenance pages: seconds a worker keeps a rendered page, and between writes of the
+        # queued lot scans; 0 turns either off. None: 5 and 1, or 0 (exact) when TESTING.
+        "TRACE_PAGE_CACHE_SECONDS": None,
+        "TRACE_SCAN_FLUSH_SECONDS": None,
         "PROXY_FIX_X_FOR": 0,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -95,6 +100,9 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
     for key in ENV_BOOLS:
         if environ.get(key):
             found[key] = environ[key].strip().lower() in ("1", "true", "yes", "on")
+    for key in ENV_FLOATS:
+        if environ.get(key):
+            found[key] = float(environ[key])
     return found
 
 

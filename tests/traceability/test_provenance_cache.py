@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, func, select, text
 
+from marketplace.db import as_utc
 from marketplace.extensions import get_database
 from marketplace.trace_cache import PageCache, ScanBuffer
 from tests.traceability.web_world import EN, tea_world
@@ -113,6 +114,28 @@ def test_a_batch_skips_lots_deleted_meanwhile(app, world, db_session):
     db_session.commit()
     assert buffer.flush() == 2
     assert lot_state(db_session, world["lot"].id) == (1, 1)
+
+
+def test_a_batch_writes_each_scan_as_queued(app, world, db_session):
+    # PostgreSQL takes the batch through COPY, other databases through an INSERT.
+    lot_id = world["lot"].id
+    buffer = ScanBuffer(get_database(app).new_session, 3600)
+    for visitor in ("c" * 16, "d" * 16, "c" * 16):
+        buffer.add(lot_id, visitor)
+    queued = [moment for _lot, moment, _visitor in buffer._queue]
+    assert buffer.flush() == 3
+    rows = db_session.execute(
+        select(
+            TraceScan.lot_id, TraceScan.unit_id, TraceScan.scanned_at, TraceScan.visitor
+        ).order_by(TraceScan.id)
+    ).all()
+    assert [(r.lot_id, r.unit_id, r.visitor) for r in rows] == [
+        (lot_id, None, "c" * 16),
+        (lot_id, None, "d" * 16),
+        (lot_id, None, "c" * 16),
+    ]
+    assert [as_utc(r.scanned_at) for r in rows] == queued
+    assert lot_state(db_session, lot_id) == (3, 3)
 
 
 def test_cache_is_bounded():
