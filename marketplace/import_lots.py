@@ -10,16 +10,11 @@ from sqlalchemy.orm import Session
 
 from catalog.csv_import import Row
 from catalog.models import Product
-from traceability.models import Farm, Lot, lot_farms
+from marketplace.import_bulk import chunks
+from traceability.models import Lot, lot_farms
 
-CHUNK = 1000
-# Each checked row with its product's (stall id, SKU) and its farm.
-Plan = list[tuple[Row, tuple[int, str], Farm | None]]
-
-
-def chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Split parameter sets into batches of CHUNK (one statement each)."""
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+# Each checked row with its product's (stall id, SKU) and its farm's id.
+Plan = list[tuple[Row, tuple[int, str], int | None]]
 
 
 def write_lots(
@@ -50,7 +45,7 @@ def write_lots(
     new_farms: dict[tuple[int, str], int] = {}
     changed: list[dict[str, Any]] = []
     new_links: list[dict[str, int]] = []
-    for row, key, farm in plan:
+    for row, key, farm_id in plan:
         if not row.lot:
             continue
         product_id = ids[key]
@@ -59,17 +54,17 @@ def write_lots(
         if found is None:
             harvest = row.harvest_date
             new.append({"product_id": product_id, "code": row.lot, "harvest_date": harvest})
-            if farm is not None:
-                new_farms[(product_id, row.lot)] = farm.id
+            if farm_id is not None:
+                new_farms[(product_id, row.lot)] = farm_id
             counts["lots"] += 1
             continue
         lot_id, harvest = found
         if row.harvest_date and harvest != row.harvest_date:
             changed.append({"id": lot_id, "harvest_date": row.harvest_date})
             counts["lots_updated"] += 1
-        if farm is not None and (lot_id, farm.id) not in links:
-            links.add((lot_id, farm.id))
-            new_links.append({"lot_id": lot_id, "farm_id": farm.id})
+        if farm_id is not None and (lot_id, farm_id) not in links:
+            links.add((lot_id, farm_id))
+            new_links.append({"lot_id": lot_id, "farm_id": farm_id})
             counts["lots_updated"] += 1
     table = Lot.__table__
     returning = insert(table).returning(table.c.id, table.c.product_id, table.c.code)

@@ -10,7 +10,9 @@ import pytest
 
 from catalog import regions
 from catalog.csv_import import COLUMNS, read_catalog, unquote
+from catalog.fields import FieldError
 from catalog.models import CertificateKind
+from catalog.services import product_data
 from tests.factories import CATALOG_HEADER, catalog_csv
 
 GOOD = (
@@ -184,3 +186,73 @@ def test_the_quote_before_a_formula_is_removed_only_there():
     assert unquote("'+SUM(A1)") == "+SUM(A1)"
     assert unquote("'Tis") == "'Tis"
     assert unquote("'") == "'"
+
+
+PRODUCT_CELLS = {
+    "sku": "A1",
+    "name": "Chè",
+    "price_vnd": "1000",
+    "unit": "kg",
+    "stock": "1",
+    "description": "",
+    "gtin": "",
+}
+PROBES = [
+    ("sku", "TC 01"),
+    ("sku", "x" * 64),
+    ("sku", "x" * 65),
+    ("name", "  Che\u0300   bu\u0301p  "),  # decomposed accents, stray spaces
+    ("name", "n" * 200),
+    ("name", "n" * 201),
+    ("name", " "),
+    ("price_vnd", "250.000"),
+    ("price_vnd", "1 000 ₫"),
+    ("price_vnd", "-5"),
+    ("price_vnd", "١٢"),  # Arabic-Indic digits
+    ("price_vnd", "2000000001"),
+    ("unit", "hộp 500g"),
+    ("unit", "u" * 41),
+    ("stock", "10.000.001"),
+    ("stock", ""),
+    ("description", "Dòng một\r\n\r\n\r\n\r\nDòng   hai  "),
+    ("description", "d" * 20_001),
+    ("gtin", "8935049501237"),
+    ("gtin", "8935049501234"),
+    ("gtin", "89350495"),
+]
+
+
+@pytest.mark.parametrize(("column", "value"), PROBES)
+def test_product_cells_follow_the_product_forms_rules(column, value):
+    cells = {**PRODUCT_CELLS, column: value}
+    try:
+        expected = product_data(**cells, category_id=0, province_code=0, status="active")
+    except FieldError as exc:
+        expected = (exc.field, exc.code)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["stall", "category", "province", *cells])
+    writer.writerow(["htx-che", "che-tra", "Hà Nội", *cells.values()])
+    result = read_catalog(out.getvalue().encode())
+    if result.issues:
+        [issue] = result.issues
+        assert (issue.column, issue.code) == expected
+        assert result.rows[0].product is None
+    else:
+        assert result.rows[0].product == expected
+
+
+def test_a_bad_cell_repeated_on_many_lines_is_reported_on_each():
+    rows = [GOOD.replace("TC-01", f"TC-{n}").replace("hộp 500g", "") for n in range(3)]
+    rows.append(GOOD.replace("TC-01", "TC-9"))
+    rows += [GOOD.replace("TC-01", f"TC-1{n}").replace(",4,Tỉnh", ",6,Tỉnh") for n in range(2)]
+    result = read_catalog(catalog_csv(*rows))
+    assert codes(result) == [
+        (2, "unit", "required"),
+        (3, "unit", "required"),
+        (4, "unit", "required"),
+        (6, "ocop_stars", "too_large"),
+        (7, "ocop_stars", "too_large"),
+    ]
+    assert [row.product is None for row in result.rows] == [True, True, True, False, False, False]
+    assert result.rows[3].product.unit == "hộp 500g"

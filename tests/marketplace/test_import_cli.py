@@ -84,8 +84,16 @@ def test_a_trusted_file_creates_stalls_categories_farms_products_lots_and_verifi
     assert mut.category.parent.slug == "thuc-pham"
     # An old (pre-2025) province name lands in the province that absorbed it.
     assert product(db_session, "BUOI-1").province_code == regions.match_province("Phú Thọ").code
-    actions = db_session.scalars(select(AuditEntry.action).where(AuditEntry.stall_id == che.id))
-    assert sorted(actions) == ["catalog_imported", "created_by_import"]
+    entries = db_session.execute(
+        select(AuditEntry.action, AuditEntry.detail)
+        .where(AuditEntry.stall_id == che.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [tuple(entry) for entry in entries] == [
+        ("created_by_import", {"name": "HTX Che Tan Cuong"}),
+        ("catalog_imported", {"created": 2, "certificates": 3, "lots": 2}),
+    ]
+    assert {(c.number, c.issuer, c.scope) for c in certificates} == {("", "", "")}
 
 
 def test_importing_again_updates_instead_of_duplicating(runner, tmp_path, db_session):
