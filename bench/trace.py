@@ -168,6 +168,20 @@ def get(port: int, path: str, headers: dict[str, str] | None = None):
     return response.status, dict(response.getheaders()), body
 
 
+def fetch(
+    conn: http.client.HTTPConnection, port: int, path: str, headers: dict[str, str]
+) -> tuple[http.client.HTTPConnection, bool]:
+    """GET `path` on a kept-alive connection; return the connection to reuse and if it was a 200."""
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return conn, response.status == 200
+    except (OSError, http.client.HTTPException):
+        conn.close()  # a broken connection is replaced, and the request counts as an error
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=10), False
+
+
 def load(port: int, path: str, seconds: float, clients: int) -> tuple[float, int, int]:
     """Send requests from `clients` keep-alive connections for `seconds`.
 
@@ -181,15 +195,7 @@ def load(port: int, path: str, seconds: float, clients: int) -> tuple[float, int
     def client(i: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while time.perf_counter() < deadline:
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                ok = False
+            conn, ok = fetch(conn, port, path, headers)
             done[i] += ok
             errors[i] += not ok
         conn.close()
@@ -222,15 +228,7 @@ def interleaved(
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while (now := time.perf_counter()) < deadline:
             target = int((now - started) / turn) % len(paths)
-            try:
-                conn.request("GET", paths[target], headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                ok = False
+            conn, ok = fetch(conn, port, paths[target], headers)
             done[i][target] += ok
             errors[i][target] += not ok
         conn.close()
