@@ -112,7 +112,8 @@ def test_a_delivered_cash_order_is_refunded_by_hand(app, db_session, shop):
     buyer = mails_to(app, "lan@example.com")
     assert len(buyer) == buyer_mails + 1 and "was refunded" in buyer[-1]["Subject"]
     sellers = mails_to(app, "che@example.com")
-    assert len(sellers) == seller_mails + 1 and "no longer counts" in sellers[-1].get_content()
+    # The seller's account is Vietnamese: "no longer counts in your payout statement".
+    assert len(sellers) == seller_mails + 1 and "không còn được tính" in sellers[-1].get_content()
     # The payout statement no longer owes it, and says why.
     statement = admin.get(payouts).get_data(as_text=True)
     assert "Refunded, so not owed" in statement and "No paid orders in this month." in statement
