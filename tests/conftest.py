@@ -46,6 +46,19 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash with argon2id's cheapest settings: the suite creates and logs in thousands of users.
+
+    Production keeps argon2's defaults; a test in test_accounts checks the algorithm.
+    """
+    from argon2 import PasswordHasher
+
+    from marketplace.users import services
+
+    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Return a database migrated to head: PostgreSQL if TEST_DATABASE_URL is set, else SQLite."""

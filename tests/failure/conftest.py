@@ -25,16 +25,6 @@ from tests.catalog.search.conftest import _free_port, _wait_until_up
 from tests.payments.conftest import localstripe, webhooks  # noqa: F401 (fixtures, re-exported)
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash with argon2's cheapest settings (these tests are about outages, not hashing)."""
-    from argon2 import PasswordHasher
-
-    from marketplace.users import services
-
-    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
-
-
 def empty_tables(app: Flask) -> None:
     """Delete every row the test left, as tests/conftest.py's app fixture does."""
     engine = get_database(app).engine

@@ -27,16 +27,6 @@ ROLES = ("anonymous", "shopper", "intruder", "owner", "admin")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash with argon2's cheapest settings: the suite logs in hundreds of times."""
-    from argon2 import PasswordHasher
-
-    from marketplace.users import services
-
-    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
-
-
 @pytest.fixture
 def app(app: Flask) -> Flask:
     """The suite's app: errors become 500 pages (to be counted), card payments configured."""
